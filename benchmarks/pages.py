@@ -1,0 +1,146 @@
+"""What a learner waits for, page by page.
+
+For every page prints:
+  rerun ms   median server-side rerun after a widget change (Streamlit's AppTest runs the
+             script in-process; the first widget on the page that can change is changed),
+  figure KB  total JSON of the page's Plotly figures as the server sends them,
+  charts s   browser time from navigation to every chart drawn (headless Chromium;
+             skipped when Chromium is absent).
+Targets on the 2-core machine: rerun ≤ 150 ms median, figures ≤ 1 MB, charts ≤ 2.5 s.
+Run: python benchmarks/pages.py [--repeats N] [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from ui.chapters import CHAPTERS, PROGRESS_PAGE  # noqa: E402
+
+logging.disable(logging.WARNING)  # AppTest's bare-mode chatter would bury the table
+
+PAGES = [(ch.file, ch.url_path) for ch in CHAPTERS] + [
+    (PROGRESS_PAGE["file"], PROGRESS_PAGE["url_path"])
+]
+TARGETS = {"rerun_ms": 150, "figure_kb": 1024, "charts_s": 2.5}
+
+
+def load(page_file: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    if page_file != CHAPTERS[0].file:
+        at.switch_page(page_file).run()
+    return at
+
+
+def figure_bytes(at: AppTest) -> int:
+    return sum(len(chart.proto.spec) for chart in at.get("plotly_chart"))
+
+
+def change_a_widget(at: AppTest, flip: int) -> str:
+    """Move the first slider (else select slider, checkbox, selectbox); return what moved."""
+    for slider in at.slider:
+        lo, hi = slider.min, slider.max
+        if hi > lo:
+            value = slider.value if not isinstance(slider.value, tuple) else slider.value[0]
+            target = hi if (flip % 2 == 0 and value != hi) else lo
+            slider.set_value(target)
+            return f"slider {slider.label!r}"
+    for sel in at.select_slider:
+        options = list(sel.options)
+        if len(options) > 1:
+            sel.set_value(options[flip % 2 == 0 and -1 or 0])
+            return f"select_slider {sel.label!r}"
+    for box in at.checkbox:
+        box.set_value(not box.value)
+        return f"checkbox {box.label!r}"
+    for sel in at.selectbox:
+        if len(sel.options) > 1:
+            sel.set_value(sel.options[flip % len(sel.options)])
+            return f"selectbox {sel.label!r}"
+    return "nothing (plain rerun)"
+
+
+def rerun_times(page_file: str, repeats: int) -> tuple[list[float], str, int]:
+    at = load(page_file)
+    size = figure_bytes(at)
+    times, moved = [], ""
+    for i in range(repeats):
+        moved = change_a_widget(at, i)
+        t0 = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - t0) * 1e3)
+        if at.exception:
+            raise RuntimeError(f"{page_file}: {at.exception[0].message}")
+    return times, moved, size
+
+
+def browser_times(url_paths: list[str]) -> dict[str, float]:
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, READY, start_app, stop_app
+
+    if not Path(CHROMIUM).exists():
+        return {}
+    from playwright.sync_api import sync_playwright
+
+    (ROOT / "tests" / "e2e" / "artifacts").mkdir(exist_ok=True)
+    proc, base = start_app()
+    out = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(base, wait_until="domcontentloaded")  # warm the server and caches once
+            page.wait_for_selector(READY, timeout=120_000)
+            for url_path in url_paths:
+                t0 = time.perf_counter()
+                page.goto(f"{base}/{url_path}", wait_until="domcontentloaded")
+                page.wait_for_selector(READY, timeout=120_000)
+                page.wait_for_function(
+                    """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+                               .every(c => c.querySelector('.main-svg'))""",
+                    timeout=120_000,
+                )
+                out[url_path] = time.perf_counter() - t0
+            browser.close()
+    finally:
+        stop_app(proc)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+
+    browser = {} if args.no_browser else browser_times([u for _, u in PAGES])
+    print(f"{'page':18s} {'rerun ms':>9s} {'figure KB':>10s} {'charts s':>9s}  widget changed")
+    misses = []
+    for page_file, url_path in PAGES:
+        times, moved, size = rerun_times(page_file, args.repeats)
+        median = statistics.median(times)
+        charts = browser.get(url_path)
+        row = f"{url_path:18s} {median:9.0f} {size / 1024:10.0f} "
+        row += f"{charts:9.2f}" if charts is not None else f"{'—':>9s}"
+        print(f"{row}  {moved}")
+        if median > TARGETS["rerun_ms"]:
+            misses.append(f"{url_path}: rerun {median:.0f} ms")
+        if size / 1024 > TARGETS["figure_kb"]:
+            misses.append(f"{url_path}: figures {size / 1024:.0f} KB")
+        if charts is not None and charts > TARGETS["charts_s"]:
+            misses.append(f"{url_path}: charts {charts:.2f} s")
+    print("targets: rerun ≤ 150 ms median, figures ≤ 1 MB, charts ≤ 2.5 s")
+    print("all targets met" if not misses else "missed: " + "; ".join(misses))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Real-browser fixtures: the app served by `streamlit run`, driven by Debian's Chromium.
+
+Chromium comes from Debian (`apt-get install chromium`), driven by Playwright for
+Python through `executable_path` — never a downloaded browser. Without Chromium the
+browser tests skip, except under CI=true, where its absence is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 430, "height": 932}
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists() or shutil.which("chromium"):
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI=true but Chromium is missing at {CHROMIUM}: .ci/run must install it")
+    pytest.skip("Chromium is not installed (apt-get install chromium); browser tests skipped")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(cwd: Path = ROOT, python: str = sys.executable, timeout: float = 90.0):
+    """Start `streamlit run app.py` headless on a free port; return (process, base URL)."""
+    port = free_port()
+    log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited early; see {log.name}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s")
+
+
+def stop_app(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    _require_chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    proc, base = start_app()
+    yield base
+    stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=DESKTOP)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def wait_ready(page, timeout: float = 60_000) -> None:
+    """Wait until the script has finished and every Plotly chart has drawn its SVG."""
+    page.wait_for_selector(READY, timeout=timeout)
+    page.wait_for_function(
+        """() => {
+            const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+            return Array.from(charts).every(c => c.querySelector('.main-svg'));
+        }""",
+        timeout=timeout,
+    )
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    wait_ready(page)
+
+
+def exceptions_on(page) -> list[str]:
+    return [e.inner_text() for e in page.query_selector_all('[data-testid="stException"]')]

@@ -1,0 +1,35 @@
+"""Every page, in a real browser: it loads from the navigation, shows no exception,
+and draws every chart. Screenshots land in tests/e2e/artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, exceptions_on, open_page
+from ui.chapters import CHAPTERS, PROGRESS_PAGE
+
+pytestmark = pytest.mark.e2e
+
+URL_PATHS = [ch.url_path for ch in CHAPTERS] + [PROGRESS_PAGE["url_path"]]
+
+
+def test_navigation_lists_every_page(page, app_url):
+    open_page(page, app_url)
+    links = page.query_selector_all('[data-testid="stSidebarNav"] a')
+    hrefs = {link.get_attribute("href").rstrip("/").rsplit("/", 1)[-1] for link in links}
+    # The default page (chapter 0) is served at the root as well.
+    assert set(URL_PATHS) - {CHAPTERS[0].url_path} <= hrefs
+
+
+@pytest.mark.parametrize("url_path", URL_PATHS)
+def test_page_renders_without_exception_and_draws_its_charts(page, app_url, url_path):
+    open_page(page, f"{app_url}/{url_path}")
+    assert exceptions_on(page) == []
+    charts = page.query_selector_all('[data-testid="stPlotlyChart"]')
+    for chart in charts:
+        assert chart.query_selector(".main-svg") is not None
+    page.screenshot(path=str(ARTIFACTS / f"{url_path}_desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"{url_path}_phone.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
