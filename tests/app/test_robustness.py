@@ -42,6 +42,23 @@ def visible_text(at: AppTest) -> list[str]:
     return texts
 
 
+def option_value(w, label: str):
+    """A select slider's option value from its shown label (AppTest keeps only the labels)."""
+    candidates = [label]
+    for parse in (int, float):
+        try:
+            candidates.append(parse(label.replace("−", "-")))
+        except ValueError:
+            pass
+    for value in candidates:
+        try:
+            if w.format_func(value) == label:
+                return value
+        except Exception:  # the page's format_func may accept only its own type
+            continue
+    return None
+
+
 def random_change(at: AppTest, rng: np.random.Generator) -> str:
     """Set one widget to a random (often extreme) value, or click a button."""
     widgets = []
@@ -70,11 +87,14 @@ def random_change(at: AppTest, rng: np.random.Generator) -> str:
         else:
             w.set_value(float(rng.choice([lo, hi, rng.uniform(lo, hi)])))
     elif kind == "select_slider":
-        options = list(w.options)
-        w.set_value(options[rng.integers(len(options))])
+        label = list(w.options)[rng.integers(len(w.options))]
+        value = option_value(w, label)
+        if value is None:
+            return f"select_slider {w.label!r} skipped"
+        w.set_value(value)
     elif kind == "number_input":
-        lo = w.min_value if w.min_value is not None else -1e12
-        hi = w.max_value if w.max_value is not None else 1e12
+        lo = w.min if w.min is not None else -1e12
+        hi = w.max if w.max is not None else 1e12
         candidates = [lo, hi] + [v for v in EXTREME_NUMBERS if lo <= v <= hi]
         value = candidates[rng.integers(len(candidates))]
         w.set_value(int(value) if isinstance(w.value, int) else float(value))

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, exceptions_on, open_page
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    exceptions_on,
+    open_page,
+    start_app,
+    stop_app,
+)
 from ui.chapters import CHAPTERS, PROGRESS_PAGE
 
 pytestmark = pytest.mark.e2e
@@ -33,3 +41,25 @@ def test_page_renders_without_exception_and_draws_its_charts(page, app_url, url_
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / f"{url_path}_phone.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
+
+
+def test_a_shared_chapter_link_opens_inside_the_app_on_a_fresh_server(browser):
+    """A teacher's link to a chapter is often the first request a new server sees.
+
+    It must run through app.py (sections, sidebar progress, wide layout), not
+    Streamlit's legacy pages/-folder mode, which would take over for the whole process.
+    """
+    proc, base = start_app()
+    try:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        chapter = CHAPTERS[4]
+        open_page(page, f"{base}/{chapter.url_path}")
+        nav = page.inner_text('[data-testid="stSidebarNav"]')
+        assert "Foundations" in nav and "Practice" in nav
+        assert chapter.label in nav
+        assert page.locator("h1").first.inner_text().startswith(f"Chapter {chapter.number}")
+        assert exceptions_on(page) == []
+        context.close()
+    finally:
+        stop_app(proc)

@@ -1,0 +1,21 @@
+"""Optimizers, interactively: the entry point.
+
+Run with ``streamlit run app.py``. The chapter list lives in ``ui/chapters.py``;
+this file only configures the page, builds the navigation and draws the sidebar.
+"""
+
+import streamlit as st
+
+from ui.nav import build_pages, sidebar_progress
+
+st.set_page_config(
+    page_title="Optimizers, interactively",
+    page_icon=":material/landscape:",
+    layout="wide",
+    initial_sidebar_state="auto",
+    menu_items={"About": "An interactive course on how neural-network optimizers work."},
+)
+
+page = st.navigation(build_pages(), position="sidebar", expanded=True)
+sidebar_progress()
+page.run()

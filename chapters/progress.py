@@ -1,0 +1,219 @@
+"""Your progress: quiz scores per chapter, retry or reset, export and re-import.
+
+The rules live in ui/progress.py (pure, tested); this page only arranges them.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from ui import progress, quiz
+from ui.chapters import CHAPTERS
+from ui.nav import chapter_score, score_text
+
+UPLOAD_KEY = "progress::upload"
+RESULT_KEY = "progress::import-result"  # message of the last import, shown once
+CONFIRM_KEY = "progress::confirm-reset"
+
+st.title("Your progress")
+st.markdown(
+    "*How far you have come, and what is left.* A question counts as done when your latest "
+    "answer to it was right. Progress lives in this browser session only: download it to "
+    "keep it, and upload it later to carry on where you stopped."
+)
+
+scores = {ch.number: chapter_score(ch.number) for ch in CHAPTERS}
+with_quiz = [ch for ch in CHAPTERS if scores[ch.number].total]
+total = sum(scores[ch.number].total for ch in with_quiz)
+correct = sum(scores[ch.number].correct for ch in with_quiz)
+attempts = sum(scores[ch.number].attempts for ch in with_quiz)
+complete = sum(scores[ch.number].done for ch in with_quiz)
+
+st.progress(
+    correct / total if total else 0.0,
+    text=f"Overall: {correct} of {total} questions answered correctly"
+    + (f" ({correct / total:.0%})" if total else ""),
+)
+c1, c2, c3 = st.columns(3)
+c1.metric("Chapters complete", f"{complete} of {len(with_quiz)}")
+c2.metric("Questions right", f"{correct} of {total}")
+c3.metric("Answers checked", f"{attempts}")
+
+
+def status(score: progress.ChapterScore) -> str:
+    if not score.total:
+        return "no quiz yet"
+    if score.done:
+        return "complete"
+    return "in progress" if score.started else "not started"
+
+
+table = pd.DataFrame(
+    [
+        {
+            "Chapter": ch.label,
+            "Progress": round(100 * scores[ch.number].correct / scores[ch.number].total)
+            if scores[ch.number].total
+            else 0,
+            "Score": score_text(scores[ch.number]),
+            "Answered": f"{scores[ch.number].answered}/{scores[ch.number].total}"
+            if scores[ch.number].total
+            else "—",
+            "Attempts": scores[ch.number].attempts,
+            "Status": status(scores[ch.number]),
+        }
+        for ch in CHAPTERS
+    ]
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Progress": st.column_config.ProgressColumn(
+            "Progress",
+            help="Share of the chapter's questions answered correctly",
+            format="%d%%",
+            min_value=0,
+            max_value=100,
+        ),
+    },
+)
+
+
+def known_questions() -> dict[str, list[str]]:
+    """Every chapter's question ids, for checking an uploaded file."""
+    return {str(ch.number): quiz.question_ids(ch.number) for ch in CHAPTERS}
+
+
+def reset_chapter(number: int) -> None:
+    progress.reset_chapter(st.session_state, number)
+    for spec in quiz.load_quiz(number):  # fresh attempts, fresh numbers
+        st.session_state.pop(f"quiz::{number}::{spec.id}", None)
+    st.session_state[RESULT_KEY] = (True, f"Chapter {number} cleared: its quiz is fresh again.")
+
+
+def reset_everything() -> None:
+    for ch in CHAPTERS:
+        reset_chapter(ch.number)
+    progress.reset_all(st.session_state)
+    st.session_state[CONFIRM_KEY] = False
+    st.session_state[RESULT_KEY] = (True, "All progress cleared.")
+
+
+def restore_from_upload() -> None:
+    uploaded = st.session_state.get(UPLOAD_KEY)
+    data = uploaded.getvalue() if uploaded is not None else None
+    result = progress.handle_import(st.session_state, data, known_questions())
+    st.session_state[RESULT_KEY] = (result.ok, result.message)
+
+
+def undo_restore() -> None:
+    if progress.undo_import(st.session_state):
+        st.session_state[RESULT_KEY] = (
+            True,
+            "The import was undone: your earlier progress is back.",
+        )
+
+
+message = st.session_state.pop(RESULT_KEY, None)
+if message:
+    (st.success if message[0] else st.error)(message[1])
+
+st.subheader("Retry a chapter")
+st.markdown(
+    "Clearing a chapter forgets its answers, so each question can be tried again (the "
+    "ones marked with a die come back with new numbers). The quiz is at the end of each "
+    "chapter's page."
+)
+for ch in with_quiz:
+    score = scores[ch.number]
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.page_link(
+            ch.file,
+            label=f"{ch.label} · {score_text(score)}",
+            icon=":material/check_circle:" if score.done else ch.icon,
+        )
+        if score.started:
+            st.button(
+                "Clear and retry",
+                key=f"progress::reset::{ch.number}",
+                on_click=reset_chapter,
+                args=(ch.number,),
+                icon=":material/replay:",
+                type="tertiary",
+            )
+
+st.subheader("Keep or restore your progress")
+left, right = st.columns(2, gap="large")
+with left:
+    st.markdown("**Download** a file with every answer's result, to upload later.")
+    st.download_button(
+        "Download progress (JSON)",
+        data=progress.export_progress(st.session_state),
+        file_name="optimizers-progress.json",
+        mime="application/json",
+        icon=":material/download:",
+        key="progress::download",
+    )
+with right:
+    st.markdown("**Upload** a file downloaded here before. It replaces your current progress.")
+    uploaded = st.file_uploader(
+        "Progress file",
+        type=["json"],
+        key=UPLOAD_KEY,
+        max_upload_size=1,
+        help="Only files exported by this page are accepted.",
+    )
+    if uploaded is not None:
+        try:
+            incoming = progress.parse_progress(uploaded.getvalue(), known_questions())
+        except ValueError as exc:
+            st.error(f"Could not use that file: {exc}. Nothing was changed.")
+        else:
+            totals = progress.summarize(incoming)
+            st.info(
+                f"This file holds {totals['answered']} answered questions "
+                f"({totals['correct']} correct) across {totals['chapters']} chapters."
+            )
+            st.button(
+                "Replace my progress with this file",
+                key="progress::restore",
+                on_click=restore_from_upload,
+                icon=":material/upload:",
+                type="primary",
+            )
+    if isinstance(st.session_state.get(progress.UNDO_KEY), dict):
+        st.button(
+            "Undo the last import",
+            key="progress::undo-import",
+            on_click=undo_restore,
+            icon=":material/undo:",
+        )
+
+st.subheader("Start over")
+if not st.session_state.get(CONFIRM_KEY):
+    st.button(
+        "Reset all progress…",
+        icon=":material/delete:",
+        key="progress::reset-all",
+        on_click=lambda: st.session_state.__setitem__(CONFIRM_KEY, True),
+        disabled=not any(scores[ch.number].started for ch in CHAPTERS),
+    )
+else:
+    st.warning(
+        "This forgets every answer in every chapter. Download your progress first if you "
+        "might want it back.",
+        icon=":material/warning:",
+    )
+    with st.container(horizontal=True, gap="small"):
+        st.button(
+            "Yes, reset everything",
+            key="progress::reset-all-confirm",
+            on_click=reset_everything,
+            type="primary",
+        )
+        st.button(
+            "Cancel",
+            key="progress::reset-all-cancel",
+            on_click=lambda: st.session_state.__setitem__(CONFIRM_KEY, False),
+        )

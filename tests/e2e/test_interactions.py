@@ -1,0 +1,97 @@
+"""Real interactions, checked in the DOM of a real browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import exceptions_on, open_page, wait_ready
+from ui.chapters import CHAPTERS
+
+pytestmark = pytest.mark.e2e
+
+# A fingerprint of every chart's data: it changes when any trace moves.
+CHART_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g =>
+    JSON.stringify((g._fullData || []).map(t => [t.name,
+        t.x ? Array.from(t.x).slice(0, 400) : null,
+        t.y ? Array.from(t.y).slice(0, 400) : null]))).join('|')"""
+
+
+def chart_data(page) -> str:
+    return page.evaluate(CHART_DATA)
+
+
+def wait_for_change(page, before: str, timeout: float = 30_000) -> None:
+    page.wait_for_function(f"(before) => ({CHART_DATA})() !== before", arg=before, timeout=timeout)
+    wait_ready(page)
+
+
+def metric_value(page, label: str) -> str:
+    for metric in page.query_selector_all('[data-testid="stMetric"]'):
+        if metric.query_selector('[data-testid="stMetricLabel"]').inner_text().strip() == label:
+            return metric.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
+    raise AssertionError(f"no metric labelled {label!r}")
+
+
+def click_button(page, text: str, nth: int = 0) -> None:
+    page.get_by_role("button", name=text, exact=True).nth(nth).click()
+
+
+def test_step_advances_the_counter(page, app_url):
+    open_page(page, f"{app_url}/{CHAPTERS[0].url_path}")
+    assert metric_value(page, "Step") == "0"
+    for expected in ("1", "2", "3"):
+        click_button(page, "Step")
+        page.wait_for_function(
+            """(want) => Array.from(document.querySelectorAll('[data-testid="stMetric"]')).some(m =>
+                m.innerText.startsWith('Step') && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() === want)""",
+            arg=expected,
+            timeout=30_000,
+        )
+    assert exceptions_on(page) == []
+
+
+def test_moving_the_learning_rate_slider_changes_the_chart(page, app_url):
+    open_page(page, f"{app_url}/{CHAPTERS[0].url_path}")
+    click_button(page, "Step")
+    wait_ready(page)
+    before = chart_data(page)
+    thumb = page.get_by_role("slider", name="Learning rate η (log scale)")
+    thumb.focus()
+    for _ in range(3):
+        thumb.press("ArrowRight")
+    wait_for_change(page, before)
+    assert exceptions_on(page) == []
+
+
+def test_clicking_the_landscape_moves_the_start_marker(page, app_url):
+    open_page(page, f"{app_url}/{CHAPTERS[0].url_path}")
+    start_of = """() => { for (const g of document.querySelectorAll('.js-plotly-plot')) {
+        for (const t of (g._fullData || [])) { if (t.name === 'start') return [t.x[0], t.y[0]]; } }
+        return null; }"""
+    before = page.evaluate(start_of)
+    assert before is not None
+    index = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).findIndex(g =>
+            (g._fullData || []).some(t => t.name === 'start'))"""
+    )
+    chart = page.locator(".js-plotly-plot").nth(index)
+    chart.scroll_into_view_if_needed()
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.25 * box["height"])
+    page.wait_for_function(
+        f"(b) => JSON.stringify(({start_of})()) !== JSON.stringify(b)", arg=before, timeout=30_000
+    )
+    after = page.evaluate(start_of)
+    assert after != before
+    assert after[0] > before[0]  # clicked towards the right of the map
+    assert exceptions_on(page) == []
+
+
+def test_answering_a_quiz_question_shows_feedback(page, app_url):
+    open_page(page, f"{app_url}/{CHAPTERS[0].url_path}")
+    first_option = page.locator('[data-testid="stRadio"] label').first
+    first_option.scroll_into_view_if_needed()
+    first_option.click()
+    click_button(page, "Check answer")
+    page.wait_for_selector("text=/^(Correct|Not quite)/", timeout=30_000)
+    assert exceptions_on(page) == []

@@ -1,0 +1,239 @@
+"""Figure builders: trace counts, playback frames, payload size, pick_start."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from engine import landscapes, optimizers, simulate, worked
+from ui import figures, palette
+from ui.figures import Arrow, PathTrace
+
+BUDGET = 300_000  # bytes of JSON per figure
+
+
+def spiral(n=60):
+    t = np.linspace(0, 4 * np.pi, n + 1)
+    path = np.stack([np.exp(-t / 6) * np.cos(t), np.exp(-t / 6) * np.sin(t)], axis=-1) * 2
+    return path, (path**2).sum(-1)
+
+
+def grid(n=100):
+    xs = np.linspace(-3, 3, n)
+    ys = np.linspace(-2, 2, n)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, (gx**2 + gy**2).astype(np.float32)
+
+
+def trace(label="SGD", n=60, diverged_at=None, color=palette.OPTIMIZER_COLORS["sgd"]):
+    path, losses = spiral(n)
+    return PathTrace(label, path, losses, color, diverged_at)
+
+
+def test_palette_covers_every_engine_optimizer():
+    assert set(optimizers.NAMES) <= set(palette.OPTIMIZER_COLORS)
+    assert len(set(palette.OPTIMIZER_COLORS.values())) == len(palette.OPTIMIZER_COLORS)
+
+
+def test_landscape_image_trace_layout_and_moving_frames():
+    fig = figures.landscape_figure(
+        grid(),
+        trajectories=[trace("a"), trace("b", color="#ff0000")],
+        start=(2.0, 0.0),
+        minima=[(0.0, 0.0)],
+        animate_from=0,
+        click_grid=40,
+    )
+    # The landscape is a background image: plotly.js drops contour traces while it
+    # animates other traces, so a contour would vanish during playback.
+    assert len(fig.layout.images) == 1
+    assert fig.layout.images[0].source.startswith("data:image/png;base64,")
+    assert "contour" not in [t.type for t in fig.data]
+    # click grid, minimum, start, then (path, marker) per run
+    assert len(fig.data) == 3 + 2 * 2
+    click = fig.data[0]
+    assert len(click.x) == 40 * 40 and click.marker.opacity == 0
+    markers = [2 + 2, 2 + 4]
+    assert len(fig.frames) == 61
+    for frame in fig.frames:
+        assert list(frame.traces) == markers  # only the moving markers
+        assert all(len(d.x) == 1 for d in frame.data)
+    play = fig.layout.updatemenus[0].buttons[0]
+    assert play.args[1]["frame"]["redraw"] is False
+    assert len(fig.layout.updatemenus[0].buttons) == len(figures.PLAYBACK_SPEEDS) + 1
+
+
+def test_a_static_map_may_still_ask_for_a_contour_trace():
+    fig = figures.landscape_figure(grid(), raster=False, minima=[(0.0, 0.0)])
+    assert fig.data[0].type == "contour"
+    assert len(fig.layout.images) == 0
+
+
+def test_frames_follow_the_path():
+    t = trace(n=10)
+    fig = figures.landscape_figure(grid(), trajectories=[t], animate_from=4)
+    assert [int(f.name) for f in fig.frames] == list(range(4, 11))
+    last = fig.frames[-1].data[0]
+    assert last.x[0] == pytest.approx(t.path[-1, 0], abs=1e-4)
+
+
+def test_long_runs_are_subsampled_and_stay_under_budget():
+    t = trace(n=3000)
+    for view in ("2d", "3d"):
+        xs, ys, z = grid(150)
+        fig = figures.landscape_figure(
+            (xs, ys, z),
+            view=view,
+            trajectories=[t],
+            animate_from=0,
+            click_grid=40,
+            loss_fn=lambda p: (np.asarray(p) ** 2).sum(-1),
+        )
+        assert len(fig.frames) <= figures.MAX_FRAMES
+        assert figures.figure_json_size(fig) <= BUDGET, view
+
+
+def test_surface_skips_hover_and_redraws_frames():
+    fig = figures.landscape_figure(
+        grid(),
+        view="3d",
+        trajectories=[trace()],
+        animate_from=0,
+        loss_fn=lambda p: (np.asarray(p) ** 2).sum(-1),
+        minima=[(0, 0)],
+    )
+    assert fig.data[0].type == "surface" and fig.data[0].hoverinfo == "skip"
+    assert fig.layout.updatemenus[0].buttons[0].args[1]["frame"]["redraw"] is True
+    assert all(t.type != "scatter" for t in fig.data[1:])  # 3-D traces only
+
+
+def test_arrows_ghost_and_divergence_label():
+    fig = figures.landscape_figure(
+        grid(),
+        trajectories=[trace(diverged_at=30)],
+        arrows=[Arrow((1, 1), (-0.5, 0.2), label="−η∇L"), Arrow((1, 1), (0.3, 0.3))],
+        ghost=(0.5, 0.5),
+    )
+    texts = [a.text for a in fig.layout.annotations]
+    assert any("diverged at step 30" in (t or "") for t in texts)
+    assert "−η∇L" in texts
+    assert any(d.name == "lookahead" for d in fig.data)
+    path = next(d for d in fig.data if d.name == "SGD" and d.mode == "lines+markers")
+    assert len(path.x) == 31  # cut at the divergence step
+
+
+def test_loss_curve_cuts_diverged_runs_and_picks_log_axis():
+    ok = trace("ok")
+    bad = PathTrace("bad", *spiral(50), diverged_at=20)
+    fig = figures.loss_curve_figure([ok, bad])
+    assert fig.layout.yaxis.type == "log"
+    bad_line = next(d for d in fig.data if d.name == "bad")
+    assert len(bad_line.x) == 21
+    assert any("diverged at step 20" in str(d.text) for d in fig.data if d.mode == "markers+text")
+    negative = PathTrace("neg", np.zeros((3, 2)), np.array([1.0, -1.0, -2.0]))
+    assert figures.loss_curve_figure([negative]).layout.yaxis.type != "log"
+    zero = PathTrace("zero", np.zeros((3, 2)), np.array([9.0, 0.0, 0.0]))
+    fig0 = figures.loss_curve_figure([zero])
+    assert fig0.layout.yaxis.type == "log" and np.all(np.asarray(fig0.data[0].y) > 0)
+
+
+def test_bar_figure_handles_non_finite_values():
+    fig = figures.bar_figure(["a", "b", "c"], [1.0, np.inf, 0.5], colors=["#111", "#222", "#333"])
+    assert list(fig.data[0].text) == ["1", "—", "0.5"]
+    assert isinstance(fig, go.Figure)
+
+
+def test_parabola_figure_ball_frames_from_engine_trace():
+    table = worked.parabola(1.1, 6)
+    fig = figures.parabola_figure(
+        table["x"], table["loss f(x)"], curve=worked.parabola_loss, minimum=(3.0, 0.0)
+    )
+    ball = len(fig.data) - 1
+    assert len(fig.frames) == 7
+    assert all(list(f.traces) == [ball] for f in fig.frames)
+    assert fig.frames[1].data[0].x[0] == pytest.approx(6.6)
+    assert figures.figure_json_size(fig) < BUDGET
+    slow = worked.parabola(0.001, 1000)
+    fig_slow = figures.parabola_figure(
+        slow["x"], slow["loss f(x)"], curve=worked.parabola_loss, minimum=(3.0, 0.0)
+    )
+    assert len(fig_slow.frames) <= figures.MAX_FRAMES
+    assert figures.figure_json_size(fig_slow) < BUDGET
+
+
+def test_real_landscape_figure_with_engine_run_is_small():
+    land = landscapes.get("ravine")
+    traj = simulate.run(optimizers.make("sgd", lr=0.04), land, land.start, 400)
+    xs, ys, z = land.grid(150)
+    fig = figures.landscape_figure(
+        (xs, ys, z),
+        trajectories=[PathTrace("sgd", traj.params, traj.losses)],
+        minima=land.minima,
+        animate_from=0,
+        click_grid=40,
+    )
+    size = figures.figure_json_size(fig)
+    assert size <= BUDGET
+    json.loads(fig.to_json())  # valid JSON
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "limit"), [(0, 5, 150), (0, 1000, 150), (7, 7, 10), (3, 400, 20)]
+)
+def test_frame_indices(first, last, limit):
+    idx = figures.frame_indices(first, last, limit)
+    assert idx[0] == first and idx[-1] == last
+    assert len(idx) <= limit and idx == sorted(set(idx))
+
+
+# --------------------------------------------------------------------------- pick_start
+
+BOUNDS = ((-3.0, 3.0), (-2.0, 2.0))
+
+
+def test_pick_start_reads_a_click():
+    sel = {"points": [{"curve_number": 1, "point_index": 5, "x": 1.23456, "y": -0.5}]}
+    assert figures.pick_start(sel, BOUNDS) == (1.235, -0.5)
+
+
+def test_pick_start_clamps_into_bounds():
+    sel = {"points": [{"x": 10.0, "y": -9.0}]}
+    assert figures.pick_start(sel, BOUNDS) == (3.0, -2.0)
+
+
+class Selection(dict):
+    """The attribute-and-key access of Streamlit's PlotlySelectionState."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        None,
+        {},
+        {"points": []},
+        {"points": [{"x": "nan?", "y": 1}]},
+        {"points": [{"x": float("nan"), "y": 1.0}]},
+        {"points": [{"z": 1}]},
+        "garbage",
+        Selection(points=[], box=[], lasso=[]),
+    ],
+)
+def test_pick_start_ignores_unusable_payloads(selection):
+    assert figures.pick_start(selection, BOUNDS) is None
+
+
+def test_pick_start_skips_bad_points_and_takes_the_next():
+    sel = Selection(points=[{"x": None, "y": 1}, {"x": 0.5, "y": 0.25}])
+    assert figures.pick_start(sel, BOUNDS) == (0.5, 0.25)
+
+
+def test_click_grid_points_span_bounds():
+    gx, gy = figures.click_grid_points(BOUNDS, 40)
+    assert gx.size == 1600 and gx.min() == -3 and gy.max() == 2

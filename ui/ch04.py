@@ -1,0 +1,618 @@
+"""Chapter 4's interactive pieces: Adam's internals, bias correction, the worked steps.
+
+The page script keeps the prose and the order; the helpers here call the engine,
+pick what to show and format it. Every number comes from ``engine`` at render time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from engine import landscapes, optimizers, simulate, worked
+from ui import controls, explorer, figures, palette
+from ui.numbers import fmt
+from ui.state import PageState, Run, sync_run
+
+PAGE = "ch04"
+# The lesson's hand-calculated sequence: the engine's worked example uses it by default.
+LESSON_GRADS = tuple(inspect.signature(worked.adam_three_steps).parameters["grads"].default)
+SEQUENCE_LENGTH = 40  # steps of the generated presets
+PRESETS: dict[str, str] = {
+    "lesson": "Lesson: " + ", ".join(f"{g:g}".replace("-", "−") for g in LESSON_GRADS),
+    "noisy": "Noisy",
+    "flip": "Sign-flipping",
+    "sparse": "Sparse",
+}
+PRESET_STORY: dict[str, str] = {
+    "lesson": "The three gradients worked by hand below: a big push, a small pull back, "
+    "another push.",
+    "noisy": "Gradients scattered widely around a small positive mean, like mini-batch "
+    "gradients. Watch m smooth the noise while v measures its size.",
+    "flip": "A gradient that swings between large positive and negative values, with a "
+    "small positive average: a weight bouncing across a ravine.",
+    "sparse": "Mostly zero, with a rare large gradient: a weight that only a few examples "
+    "touch, like the embedding of a rare word.",
+}
+BETA1_OPTIONS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
+BETA2_OPTIONS = (0.9, 0.99, 0.995, 0.999, 0.9999)
+BIAS_STEPS = (1, 2, 5, 10, 20, 50, 100, 500, 1000, 5000)  # rows of the bias-factor table
+FIRST_STEPS = 10  # steps compared in the bias-correction bar chart
+COMPARE_LANDSCAPES = ("rosenbrock", "beale", "bowl", "elliptical")
+LOG_COLOURED = ("rosenbrock", "beale")  # steep landscapes read better on a log colour scale
+ADAM_COLOR = palette.optimizer_color("adam")
+NAIVE_COLOR = "#e4572e"  # Adam without bias correction: a variant, not a course optimizer
+DEFAULTS = optimizers.info("adam").defaults
+
+
+def ps() -> PageState:
+    return PageState(PAGE)
+
+
+# --------------------------------------------------------------------------- engine calls
+
+
+def preset_gradients(name: str, seed: int = 0) -> np.ndarray:
+    """The gradient sequence of a preset (seeded, so a preset always shows the same run)."""
+    if name == "lesson":
+        return np.array(LESSON_GRADS)
+    rng = np.random.default_rng(seed)
+    n = SEQUENCE_LENGTH
+    if name == "noisy":
+        return np.round(0.5 + 2.0 * rng.standard_normal(n), 2)
+    if name == "flip":
+        signs = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+        return np.round(0.5 + 3.0 * signs + 0.3 * rng.standard_normal(n), 2)
+    if name == "sparse":
+        grads = np.zeros(n)
+        hits = rng.random(n) < 0.12
+        hits[2] = True  # make sure the first spike comes early
+        grads[hits] = np.round(4.0 + rng.random(int(hits.sum())), 2)
+        return grads
+    raise ValueError(f"unknown preset {name!r}")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def adam_internals(
+    grads: tuple[float, ...], lr: float, beta1: float, beta2: float
+) -> dict[str, np.ndarray]:
+    """Adam's buffers per step for a gradient sequence (engine ``worked.adam_three_steps``),
+    plus the step that Adam *without* bias correction would take from the same history."""
+    table = worked.adam_three_steps(grads=grads, lr=lr, beta1=beta1, beta2=beta2)
+    naive = optimizers.make("adam", lr=lr, beta1=beta1, beta2=beta2, bias_correction=False)
+    params = np.zeros(1)
+    state = naive.init(params)
+    naive_updates = []
+    for g in grads:
+        params, state, info = naive.step_with_info(
+            params, lambda _p, g=g: np.array([float(g)]), state
+        )
+        naive_updates.append(float(info["update"][0]))
+    return {**table, "naive Δθ": np.array(naive_updates)}
+
+
+def _unit_gradient(_params: np.ndarray) -> np.ndarray:
+    return np.ones(1)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def constant_gradient_bias(beta1: float, beta2: float, steps: int = max(BIAS_STEPS)) -> dict:
+    """Feed Adam a gradient of exactly 1 at every step, with and without bias correction.
+
+    The true average of the gradient (and of its square) is 1, so whatever m and v
+    show instead is the pull of their zero start. Returns per-step arrays from the
+    engine: ``m``, ``v`` (uncorrected), ``m_hat``, ``v_hat``, and both step sizes.
+    """
+    out = {}
+    for corrected in (True, False):
+        opt = optimizers.make(
+            "adam", lr=1.0, beta1=beta1, beta2=beta2, eps=0.0, bias_correction=corrected
+        )
+        params = np.zeros(1)
+        state = opt.init(params)
+        m, v, m_hat, v_hat, size = [], [], [], [], []
+        for _ in range(steps):
+            params, state, info = opt.step_with_info(params, _unit_gradient, state)
+            m.append(float(state["m"][0]))
+            v.append(float(state["v"][0]))
+            m_hat.append(float(info["m_hat"][0]))
+            v_hat.append(float(info["v_hat"][0]))
+            size.append(abs(float(info["update"][0])))
+        key = "corrected" if corrected else "naive"
+        out[key] = {
+            "m": np.array(m),
+            "v": np.array(v),
+            "m_hat": np.array(m_hat),
+            "v_hat": np.array(v_hat),
+            "size": np.array(size),
+        }
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def first_step_sizes(
+    landscape: str, start: tuple[float, float], lr: float, steps: int = FIRST_STEPS
+) -> dict[str, np.ndarray]:
+    """Length of each of the first ``steps`` moves, with and without bias correction."""
+    land = landscapes.get(landscape)
+    sizes = {}
+    for label, corrected in (("corrected", True), ("naive", False)):
+        traj = simulate.run(
+            optimizers.make("adam", lr=lr, bias_correction=corrected), land, start, steps
+        )
+        moves = np.diff(traj.params, axis=0)
+        sizes[label] = np.linalg.norm(moves, axis=-1)
+    return sizes
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def tex(value: float, digits: int = 4) -> str:
+    """A number for LaTeX: ``fmt`` digits, powers of ten written out."""
+    text = fmt(value, digits)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        exp = int(exponent)
+        if mantissa in ("1", "-1"):
+            return ("-" if mantissa == "-1" else "") + f"10^{{{exp}}}"
+        return rf"{mantissa}\times 10^{{{exp}}}"
+    return text.replace("∞", r"\infty").replace("—", r"\text{—}")
+
+
+def tex_factor(value: float, digits: int = 4) -> str:
+    """A number that multiplies something: negative ones in brackets."""
+    text = tex(value, digits)
+    return f"({text})" if value < 0 else text
+
+
+def beta_label(value: float) -> str:
+    return f"{value:g}"
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def five_lines() -> None:
+    """The update rule as five numbered lines (narrow enough for a phone)."""
+    st.latex(
+        r"""
+\begin{aligned}
+&\text{(1)}\quad & m_t &= \beta_1\, m_{t-1} + (1-\beta_1)\, g_t\\
+&\text{(2)}\quad & v_t &= \beta_2\, v_{t-1} + (1-\beta_2)\, g_t^{2}\\
+&\text{(3)}\quad & \hat m_t &= \frac{m_t}{1-\beta_1^{\,t}}\\
+&\text{(4)}\quad & \hat v_t &= \frac{v_t}{1-\beta_2^{\,t}}\\
+&\text{(5)}\quad & \theta_t &= \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t}+\epsilon}
+\end{aligned}
+"""
+    )
+    st.caption(
+        "(1) momentum: the average gradient · (2) RMSProp: the average squared gradient · "
+        "(3, 4) undo the zero start of m and v · (5) the step"
+    )
+
+
+def symbol_table() -> None:
+    """Symbols of the update rule with the engine's defaults."""
+    d = DEFAULTS
+    rows = [
+        ("g_t", "gradient at step t", "—", "what the loss says right now"),
+        ("m_t", "first moment", "starts at 0", "running average of g: the direction"),
+        ("v_t", "second moment", "starts at 0", "running average of g²: the typical size"),
+        ("β₁", "decay of m", fmt(d["beta1"]), "how much gradient history m keeps"),
+        ("β₂", "decay of v", fmt(d["beta2"]), "how much squared-gradient history v keeps"),
+        ("m̂_t, v̂_t", "bias-corrected moments", "—", "m and v with the zero start undone"),
+        ("η", "learning rate", fmt(d["lr"]), "the size Adam aims each step at"),
+        ("ε", "epsilon", fmt(d["eps"]), "keeps the division finite when v̂ ≈ 0"),
+        ("t", "step count", "starts at 1", "how many updates so far"),
+    ]
+    st.table(pd.DataFrame(rows, columns=["symbol", "name", "default", "role"]).set_index("symbol"))
+    st.caption("Defaults read from the course engine's Adam (the same as torch.optim.Adam).")
+
+
+def bias_table(beta1: float, beta2: float) -> None:
+    """What Adam's buffers hold when the true gradient is always exactly 1."""
+    data = constant_gradient_bias(beta1, beta2)
+    naive, corrected = data["naive"], data["corrected"]
+    idx = np.array(BIAS_STEPS) - 1
+    ratio = naive["size"][idx] / corrected["size"][idx]
+    st.table(
+        pd.DataFrame(
+            {
+                "step t": [str(t) for t in BIAS_STEPS],
+                "m_t (truth 1)": [fmt(x, 3) for x in naive["m"][idx]],
+                "v_t (truth 1)": [fmt(x, 3) for x in naive["v"][idx]],
+                "m̂_t": [fmt(x, 3) for x in corrected["m_hat"][idx]],
+                "v̂_t": [fmt(x, 3) for x in corrected["v_hat"][idx]],
+                "uncorrected step ÷ Adam's step": [f"{fmt(x, 3)}×" for x in ratio],
+            }
+        ).set_index("step t")
+    )
+    peak = int(np.argmax(naive["size"] / corrected["size"]))
+    st.caption(
+        f"β₁ = {beta_label(beta1)}, β₂ = {beta_label(beta2)}; every value from the engine's "
+        "Adam fed g = 1 at every step (ε = 0 so the ratio is exact). Without the correction "
+        f"the step is largest relative to Adam's at step {peak + 1}, "
+        f"{fmt(naive['size'][peak] / corrected['size'][peak], 3)}× too big."
+    )
+
+
+def inflation_chart(beta1: float, beta2: float) -> None:
+    """How many times too large the uncorrected step is, step by step (constant gradient)."""
+    data = constant_gradient_bias(beta1, beta2)
+    ratio = data["naive"]["size"] / data["corrected"]["size"]
+    steps = np.arange(1, len(ratio) + 1)
+    fig = figures.step_panels_figure(
+        steps,
+        [
+            figures.StepPanel(
+                "uncorrected ÷ corrected step",
+                (figures.PanelCurve("without bias correction", ratio, NAIVE_COLOR),),
+            )
+        ],
+        log_x=True,
+        x_title="step t (log scale)",
+        title="How oversized the uncorrected step is",
+        panel_height=260,
+    )
+    fig.add_hline(y=1.0, line={"color": ADAM_COLOR, "width": 2, "dash": "dash"})
+    fig.add_annotation(
+        x=math.log10(2),
+        y=1.0,
+        text="Adam with correction: exactly 1×",
+        showarrow=False,
+        yanchor="bottom",
+        xanchor="left",
+        font={"color": ADAM_COLOR, "size": 12},
+    )
+    fig.update_layout(showlegend=False, margin={"t": 44})  # no legend: less room on top
+    st.plotly_chart(fig, key=ps().key("bias:chart"), config={"displayModeBar": False})
+
+
+def _select_slider(name: str, label: str, options: tuple[float, ...], default: float, help: str):
+    state = ps()
+    key = state.key(name)
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    return st.select_slider(
+        label,
+        options=list(options),
+        value=default,
+        format_func=beta_label,
+        key=key,
+        help=help,
+        persist_state=controls.PERSIST,
+    )
+
+
+def internals_visualiser() -> None:
+    """Adam's m, v, m̂, v̂ and step for a gradient sequence, with a step scrubber."""
+
+    @st.fragment
+    def visualiser() -> None:
+        state = ps()
+        preset = controls.choice(
+            state,
+            "viz:preset",
+            "Gradient sequence",
+            list(PRESETS),
+            default="lesson",
+            format_func=PRESETS.get,
+        )
+        c2, c3 = st.columns(2, vertical_alignment="bottom")
+        with c2:
+            beta1 = _select_slider(
+                "viz:beta1",
+                "β₁ (momentum)",
+                BETA1_OPTIONS,
+                DEFAULTS["beta1"],
+                "How much of m survives each step. 0 = no momentum: m is just the latest g.",
+            )
+        with c3:
+            beta2 = _select_slider(
+                "viz:beta2",
+                "β₂ (squared gradients)",
+                BETA2_OPTIONS,
+                DEFAULTS["beta2"],
+                "How much of v survives each step. Closer to 1 = longer memory of gradient sizes.",
+            )
+        seed = int(state.get("viz:seed", 0))
+        grads = preset_gradients(preset, seed)
+        story = PRESET_STORY[preset]
+        if preset != "lesson":
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.caption(story)
+            right.button(
+                "New draw",
+                key=state.key("viz:reseed"),
+                icon=":material/casino:",
+                on_click=lambda: state.set("viz:seed", seed + 1),
+                help="Another random sequence of the same kind",
+            )
+        else:
+            st.caption(story)
+        lr = DEFAULTS["lr"]
+        data = adam_internals(tuple(float(g) for g in grads), lr, beta1, beta2)
+        n = len(grads)
+        step = controls.step_scrubber(
+            state,
+            "viz:step",
+            n,
+            label="Show the arithmetic of step",
+            help="Moves the highlighted step on the charts; its arithmetic is below them.",
+        )
+        st.plotly_chart(
+            internals_figure(data, lr, step),
+            key=state.key("viz:chart"),
+            config={"displayModeBar": False},
+        )
+        st.caption(
+            "▶ replays the highlight across all steps in your browser; the slider above picks "
+            "the step whose arithmetic is written out below."
+        )
+        step_arithmetic(data, step, lr, beta1, beta2)
+
+    visualiser()
+
+
+def internals_figure(data: dict[str, np.ndarray], lr: float, step: int):
+    steps = data["step"].astype(int)
+    g = data["gradient g"]
+    update = data["Δθ (signed)"]
+    return figures.step_panels_figure(
+        steps,
+        [
+            figures.StepPanel(
+                "gradient and m",
+                (
+                    figures.PanelCurve("gradient g", g, "#9aa5b1", bars=True),
+                    figures.PanelCurve("m", data["m"], ADAM_COLOR, dash="dot"),
+                    figures.PanelCurve("m̂ (corrected)", data["m̂"], ADAM_COLOR),
+                ),
+            ),
+            figures.StepPanel(
+                "v",
+                (
+                    figures.PanelCurve("v", data["v"], palette.optimizer_color("rmsprop"), "dot"),
+                    figures.PanelCurve(
+                        "v̂ (corrected)", data["v̂"], palette.optimizer_color("rmsprop")
+                    ),
+                ),
+            ),
+            figures.StepPanel(
+                "update Δθ",
+                (
+                    figures.PanelCurve("update Δθ", update, ADAM_COLOR, bars=True),
+                    figures.PanelCurve(
+                        "no bias correction",
+                        data["naive Δθ"],
+                        NAIVE_COLOR,
+                        dash="dash",
+                        marked=False,
+                    ),
+                    figures.PanelCurve("±η", np.full(len(steps), lr), "#444", "dot", marked=False),
+                    figures.PanelCurve("±η", np.full(len(steps), -lr), "#444", "dot", marked=False),
+                ),
+            ),
+        ],
+        highlight=step,
+        animate=True,
+        panel_height=185,
+    )
+
+
+def step_arithmetic(data: dict[str, np.ndarray], step: int, lr: float, b1: float, b2: float):
+    """Step ``step``'s five lines with the engine's numbers filled in."""
+    i = step - 1
+    g = float(data["gradient g"][i])
+    m_prev = float(data["m"][i - 1]) if i > 0 else 0.0
+    v_prev = float(data["v"][i - 1]) if i > 0 else 0.0
+    m, v = float(data["m"][i]), float(data["v"][i])
+    m_hat, v_hat = float(data["m̂"][i]), float(data["v̂"][i])
+    update = float(data["Δθ (signed)"][i])
+    naive = float(data["naive Δθ"][i])
+    c1, c2 = 1 - b1**step, 1 - b2**step
+    eps = DEFAULTS["eps"]
+    st.markdown(f"**Step {step}**, gradient g = {fmt(g)}:")
+    st.latex(
+        rf"""
+\begin{{aligned}}
+m_{{{step}}} &= {tex(b1)}\cdot {tex_factor(m_prev)} + {tex(1 - b1)}\cdot {tex_factor(g)}
+  = {tex(m)}\\
+v_{{{step}}} &= {tex(b2)}\cdot {tex_factor(v_prev)} + {tex(1 - b2)}\cdot {tex_factor(g * g)}
+  = {tex(v)}\\
+\hat m_{{{step}}} &= \frac{{{tex(m)}}}{{1-{tex(b1)}^{{{step}}}}} = \frac{{{tex(m)}}}{{{tex(c1)}}}
+  = {tex(m_hat)}\\
+\hat v_{{{step}}} &= \frac{{{tex(v)}}}{{1-{tex(b2)}^{{{step}}}}} = \frac{{{tex(v)}}}{{{tex(c2)}}}
+  = {tex(v_hat)}\\
+\Delta\theta_{{{step}}} &= -{tex(lr)}\cdot\frac{{{tex(m_hat)}}}{{\sqrt{{{tex(v_hat)}}}+{tex(eps)}}}
+  = {tex(update, 3)}
+\end{{aligned}}
+"""
+    )
+    notes = []
+    if lr > 0 and np.isfinite(update):
+        notes.append(
+            f"This step moves θ by {fmt(abs(update) / lr, 3)} × η"
+            + (" (down)" if update < 0 else " (up)" if update > 0 else "")
+            + "."
+        )
+    if g != 0 and m_hat != 0 and np.sign(g) != np.sign(m_hat):
+        notes.append(
+            "The gradient and m̂ disagree in sign: momentum still remembers earlier gradients, "
+            "so θ keeps moving the way they pushed, only more slowly."
+        )
+    if g == 0 and update != 0:
+        notes.append(
+            "No gradient arrived at this step, yet θ still moves: m still holds the last "
+            "spike, and v, which forgets more slowly, keeps the step from blowing up."
+        )
+    if np.isfinite(naive) and update != 0:
+        notes.append(
+            f"Without bias correction the same history would give a step of {fmt(naive, 3)}, "
+            f"{fmt(abs(naive / update), 3)}× Adam's."
+        )
+    st.markdown(" ".join(notes))
+
+
+def worked_table() -> dict[str, np.ndarray]:
+    """The lesson's three steps, from ``engine.worked.adam_three_steps``; shown and returned."""
+    table = worked.adam_three_steps()
+    digits = {"Δθ (signed)": 3, "step size |Δθ|": 3}
+    steps = [f"step {int(k)}" for k in table["step"]]
+    # One row per quantity, one column per step: three narrow columns fit a phone.
+    rows = {
+        name: [fmt(float(v), digits.get(name, 4)) for v in column]
+        for name, column in table.items()
+        if name != "step"
+    }
+    st.table(pd.DataFrame.from_dict(rows, orient="index", columns=steps))
+    hp = worked_settings()
+    st.caption(
+        f"η = {fmt(hp['lr'])}, β₁ = {fmt(hp['beta1'])}, β₂ = {fmt(hp['beta2'])}, "
+        f"ε = {fmt(hp['eps'])}, θ starts at {fmt(hp['theta0'])}. Computed by the engine's Adam "
+        "just now; Δθ to 3 significant figures, the rest to 4."
+    )
+    return table
+
+
+def worked_settings() -> dict[str, float]:
+    """The hyperparameters ``worked.adam_three_steps`` uses by default (read, not typed)."""
+    params = inspect.signature(worked.adam_three_steps).parameters
+    return {name: p.default for name, p in params.items() if name != "grads"}
+
+
+# --------------------------------------------------------------------------- landscape comparison
+
+RUNS = ("bc:on", "bc:off")
+
+
+def comparison_traces(on: Run, off: Run) -> list[figures.PathTrace]:
+    return [
+        figures.PathTrace("Adam (corrected)", on.path, on.losses, ADAM_COLOR, on.diverged_at),
+        figures.PathTrace("without correction", off.path, off.losses, NAIVE_COLOR, off.diverged_at),
+    ]
+
+
+def bias_comparison() -> None:
+    """Adam with and without bias correction on one landscape: Step / Play / Reset, click."""
+
+    @st.fragment
+    def comparison() -> None:
+        state = ps()
+        land_name = controls.landscape_picker(state, list(COMPARE_LANDSCAPES), name="bc:landscape")
+        c2, c3 = st.columns([2, 3], vertical_alignment="bottom")
+        with c2:
+            view = controls.view_toggle(state, name="bc:view")
+        with c3:
+            lr = controls.lr_slider(
+                state, "bc:lr", low=0.001, high=1.0, default=0.1, extra=(), label="Learning rate η"
+            )
+        land = landscapes.get(land_name)
+        start = explorer.start_for(state, land_name)
+        runs = {
+            name: sync_run(
+                state,
+                name,
+                optimizer="adam",
+                hyperparams={"lr": lr, "bias_correction": name == "bc:on"},
+                landscape=land_name,
+                start=start,
+            )
+            for name in RUNS
+        }
+        controls.run_buttons(state, list(RUNS), play_steps=50, key_prefix="bc:")
+        on = state.run("bc:on") or runs["bc:on"]
+        off = state.run("bc:off") or runs["bc:off"]
+        traces = comparison_traces(on, off)
+        play_from = [r.play_from for r in (on, off) if r.play_from is not None]
+
+        left, right = st.columns([3, 2], gap="medium")
+        with left:
+            fig = figures.landscape_figure(
+                explorer.landscape_grid(land_name),
+                view=view,
+                trajectories=traces,
+                start=on.start,
+                minima=land.minima,
+                saddles=land.saddles,
+                loss_fn=land.loss,
+                animate_from=min(play_from) if play_from else 0,
+                click_grid=explorer.CLICK_GRID_N if view == "2d" else 0,
+                log_color=land_name in LOG_COLOURED,
+                height=460 if view == "2d" else 500,
+            )
+            if view == "2d":
+                st.caption(f"**{land.title}**: click anywhere on the map to start there.")
+                key = explorer.click_chart_key(state, "bc")
+                st.plotly_chart(
+                    fig,
+                    key=key,
+                    on_select=lambda: explorer.on_landscape_click(state, "bc", land_name, key),
+                    selection_mode="points",
+                    config={"displayModeBar": False},
+                )
+            else:
+                st.plotly_chart(fig, key=state.key("bc:chart3d"))
+                st.caption("Drag to turn the surface. Switch to 2-D to click a new start.")
+        with right:
+            for run, label in ((on, "Adam (corrected)"), (off, "Without correction")):
+                st.markdown(f"**{label}**")
+                with st.container(horizontal=True, gap="medium"):
+                    st.metric("Step", run.steps, width="content")
+                    st.metric("Loss", fmt(run.loss, 4), width="content")
+                    last = (
+                        float(np.linalg.norm(run.path[-1] - run.path[-2]))
+                        if run.steps
+                        else float("nan")
+                    )
+                    st.metric("Last step length", fmt(last, 3), width="content")
+                status = explorer.run_status(run)
+                st.caption(f"{status.label}: {status.detail}")
+            st.plotly_chart(
+                figures.loss_curve_figure(traces, title="Loss per step", height=260),
+                key=state.key("bc:loss"),
+                config={"displayModeBar": False},
+            )
+        st.caption(f"**{land.title}.** {land.description}")
+
+        st.subheader("The first steps, side by side")
+        sizes = first_step_sizes(land_name, tuple(on.start), lr)
+        labels = [str(k) for k in range(1, FIRST_STEPS + 1)]
+        bars = figures.grouped_bar_figure(
+            labels,
+            [
+                figures.Series("Adam (corrected)", sizes["corrected"], ADAM_COLOR),
+                figures.Series("without correction", sizes["naive"], NAIVE_COLOR),
+            ],
+            value_title="length of the step",
+            title=f"Length of each of the first {FIRST_STEPS} steps from this start, η = "
+            f"{controls.format_rate(lr)}",
+            height=300,
+        )
+        bars.update_xaxes(title_text="step", dtick=1)
+        bars.update_traces(textposition="none")
+        st.plotly_chart(bars, key=state.key("bc:bars"), config={"displayModeBar": False})
+        ratio = sizes["naive"] / np.where(sizes["corrected"] > 0, sizes["corrected"], np.nan)
+        with st.expander("The same numbers as a table", icon=":material/table_chart:"):
+            st.table(
+                pd.DataFrame(
+                    {
+                        "step": labels,
+                        "Adam (corrected)": [fmt(x, 3) for x in sizes["corrected"]],
+                        "without correction": [fmt(x, 3) for x in sizes["naive"]],
+                        "ratio": [f"{fmt(x, 3)}×" for x in ratio],
+                    }
+                ).set_index("step")
+            )
+        st.caption(
+            f"Adam's first step is {fmt(sizes['corrected'][0], 3)} long, about η·√2 because "
+            "both coordinates move by about η. Without the correction the first step is "
+            f"{fmt(ratio[0], 3)}× as long, and the gap keeps growing for a while."
+        )
+
+    comparison()

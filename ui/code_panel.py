@@ -1,0 +1,47 @@
+"""“From scratch” code panels: show the project's own code and run it for real.
+
+The printed output under a snippet is what executing that very snippet prints at
+render time, so code and result cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import Any
+
+
+def run_snippet(source: str, namespace: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """Execute ``source`` (trusted project code) and return (printed text, its namespace).
+
+    An exception is reported as the last line of the output instead of propagating,
+    so a page never shows a traceback.
+    """
+    ns: dict[str, Any] = {"__name__": "__snippet__", **(namespace or {})}
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        try:
+            exec(compile(source, "<snippet>", "exec"), ns)  # noqa: S102 - our own snippet
+        except Exception as exc:  # shown, not raised: see docstring
+            print(f"[error] {type(exc).__name__}: {exc}")
+    return buffer.getvalue(), ns
+
+
+def code_panel(
+    source: str,
+    *,
+    title: str = "From scratch",
+    caption: str | None = None,
+    expanded: bool = True,
+) -> dict[str, Any]:
+    """Show ``source`` and, below it, what running it prints. Returns its namespace."""
+    import streamlit as st
+
+    output, ns = run_snippet(source)
+    with st.expander(title, expanded=expanded, icon=":material/code:"):
+        if caption:
+            st.caption(caption)
+        st.code(source.strip("\n"), language="python")
+        st.markdown("**Output** (produced by running the code above just now)")
+        st.code(output.rstrip("\n") or "(nothing printed)", language="text")
+    return ns

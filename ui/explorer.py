@@ -1,0 +1,187 @@
+"""The Loss Landscape Explorer: one optimizer, one ball, a landscape you can click.
+
+Reusable by any chapter: pick the optimizer, the landscapes offered and which
+hyperparameters get sliders. Everything it shows comes from the engine; its state
+lives in the page's namespace, so it survives page switches.
+
+Example::
+
+    from ui.explorer import landscape_explorer
+    landscape_explorer("ch00", optimizer="sgd", landscape_names=("bowl", "ravine", "saddle"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import streamlit as st
+
+from engine import landscapes
+from ui import controls, figures, palette
+from ui.numbers import fmt
+from ui.state import PageState, Run, sync_run
+from ui.status import RunStatus, classify_run
+
+GRID_N = 100  # contour / surface resolution (≤ 150 keeps the payload small)
+CLICK_GRID_N = 40
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def landscape_grid(name: str, n: int = GRID_N) -> figures.Grid:
+    """``landscape.grid(n)`` as float32, cached across reruns and sessions."""
+    xs, ys, z = landscapes.get(name).grid(n)
+    return np.asarray(xs, np.float32), np.asarray(ys, np.float32), np.asarray(z, np.float32)
+
+
+def run_status(run: Run) -> RunStatus:
+    """The status badge of ``run`` from its history and the local slope and curvature."""
+    land = landscapes.get(run.landscape)
+    with np.errstate(all="ignore"):
+        grad_norm = float(np.linalg.norm(land.grad(run.params)))
+        start_grad = float(np.linalg.norm(land.grad(run.path[0])))
+        curvature = float(np.min(land.hessian_diag(run.params)))
+    return classify_run(
+        run.losses,
+        diverged_at=run.diverged_at,
+        grad_norm=grad_norm if np.isfinite(grad_norm) else None,
+        min_curvature=curvature if np.isfinite(curvature) else None,
+        start_grad_norm=start_grad if np.isfinite(start_grad) else None,
+        path=run.path,
+    )
+
+
+def path_trace(run: Run, label: str | None = None) -> figures.PathTrace:
+    """A run as the figure builders want it, in its optimizer's course colour."""
+    lr = run.hyperparams.get("lr")
+    default_label = f"{run.optimizer.upper()}" + (f" η={controls.format_rate(lr)}" if lr else "")
+    return figures.PathTrace(
+        label=label or default_label,
+        path=run.path,
+        losses=run.losses,
+        color=palette.optimizer_color(run.optimizer),
+        diverged_at=run.diverged_at,
+    )
+
+
+def start_for(ps: PageState, landscape: str) -> tuple[float, float]:
+    """The start point chosen for ``landscape`` on this page (the landscape's default at first)."""
+    start = ps.get(f"start:{landscape}")
+    if start is None:
+        start = landscapes.get(landscape).start
+    return float(start[0]), float(start[1])
+
+
+def click_chart_key(ps: PageState, name: str) -> str:
+    """Chart key that changes after every click, so a new click is never swallowed."""
+    return ps.key(f"{name}:chart:{ps.get(f'{name}:clicks', 0)}")
+
+
+def on_landscape_click(ps: PageState, name: str, landscape: str, chart_key: str) -> None:
+    """``on_select`` callback: a click on the contour moves the start there (and resets)."""
+    event = st.session_state.get(chart_key)
+    selection = getattr(event, "selection", None)
+    if selection is None and isinstance(event, dict):
+        selection = event.get("selection")
+    point = figures.pick_start(selection, landscapes.get(landscape).bounds)
+    if point is None:
+        return
+    ps.set(f"start:{landscape}", point)
+    ps.set(f"{name}:clicks", ps.get(f"{name}:clicks", 0) + 1)
+
+
+def status_badge(status: RunStatus) -> None:
+    st.badge(status.label, color=palette.STATUS_COLORS.get(status.code, "gray"))
+    st.caption(status.detail)
+
+
+def run_metrics(run: Run) -> None:
+    """Step, loss and position of a run, as metrics (loss change vs the previous step)."""
+    delta = None
+    if run.steps >= 1 and np.isfinite(run.losses[-2]) and np.isfinite(run.loss):
+        delta = fmt(run.loss - float(run.losses[-2]), 3)
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Step", run.steps, width="content")
+        st.metric("Loss", fmt(run.loss, 4), delta=delta, delta_color="inverse", width="content")
+    # Position as a caption: long numbers in a third metric made the row wrap.
+    st.caption(f"Ball at θ = ({run.params[0]:.3f}, {run.params[1]:.3f})")
+
+
+def landscape_explorer(
+    page: str,
+    *,
+    optimizer: str = "sgd",
+    landscape_names: Sequence[str] = ("bowl", "ravine", "saddle"),
+    name: str = "explorer",
+    lr_default: float = 0.1,
+    lr_range: tuple[float, float] = (0.001, 1.5),
+    play_steps: int = 40,
+) -> None:
+    """Draw the explorer (controls, landscape, status, loss curve) in a fragment."""
+
+    @st.fragment
+    def explorer() -> None:
+        ps = PageState(page)
+        c1, c2, c3 = st.columns([3, 2, 4], vertical_alignment="bottom")
+        with c1:
+            land_name = controls.landscape_picker(
+                ps, list(landscape_names), name=f"{name}:landscape"
+            )
+        with c2:
+            view = controls.view_toggle(ps, name=f"{name}:view")
+        with c3:
+            lr = controls.lr_slider(
+                ps, f"{name}:lr", low=lr_range[0], high=lr_range[1], default=lr_default
+            )
+        land = landscapes.get(land_name)
+        run = sync_run(
+            ps,
+            name,
+            optimizer=optimizer,
+            hyperparams={"lr": lr},
+            landscape=land_name,
+            start=start_for(ps, land_name),
+        )
+        controls.run_buttons(ps, [name], play_steps=play_steps, key_prefix=f"{name}:")
+        run = ps.run(name) or run  # the buttons' callbacks may have moved it
+
+        left, right = st.columns([3, 2], gap="medium")
+        with left:
+            fig = figures.landscape_figure(
+                landscape_grid(land_name),
+                view=view,
+                trajectories=[path_trace(run)],
+                start=run.start,
+                minima=land.minima,
+                saddles=land.saddles,
+                loss_fn=land.loss,
+                animate_from=run.play_from if run.play_from is not None else 0,
+                click_grid=CLICK_GRID_N if view == "2d" else 0,
+                title=f"{land.title}: click anywhere to start there"
+                if view == "2d"
+                else f"{land.title} (3-D)",
+                height=460 if view == "2d" else 500,
+            )
+            if view == "2d":
+                key = click_chart_key(ps, name)
+                st.plotly_chart(
+                    fig,
+                    key=key,
+                    on_select=lambda: on_landscape_click(ps, name, land_name, key),
+                    selection_mode="points",
+                    config={"displayModeBar": False},
+                )
+            else:
+                st.plotly_chart(fig, key=ps.key(f"{name}:chart3d"))
+                st.caption("Drag to turn the surface. Switch to 2-D to click a new start.")
+        with right:
+            run_metrics(run)
+            status_badge(run_status(run))
+            st.plotly_chart(
+                figures.loss_curve_figure([path_trace(run)], title="Loss per step", height=280),
+                key=ps.key(f"{name}:loss"),
+                config={"displayModeBar": False},
+            )
+        st.caption(f"**{land.title}.** {land.description}")
+
+    explorer()
