@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from tests.app.widgets import option_value  # noqa: E402
 from ui.chapters import CHAPTERS, PROGRESS_PAGE  # noqa: E402
 
 logging.disable(logging.WARNING)  # AppTest's bare-mode chatter would bury the table
@@ -56,9 +57,10 @@ def change_a_widget(at: AppTest, flip: int) -> str:
             slider.set_value(target)
             return f"slider {slider.label!r}"
     for sel in at.select_slider:
-        options = list(sel.options)
-        if len(options) > 1:
-            sel.set_value(options[flip % 2 == 0 and -1 or 0])
+        labels = list(sel.options)
+        value = option_value(sel, labels[-1 if flip % 2 == 0 else 0]) if len(labels) > 1 else None
+        if value is not None and value != sel.value:
+            sel.set_value(value)
             return f"select_slider {sel.label!r}"
     for box in at.checkbox:
         box.set_value(not box.value)

@@ -8,7 +8,7 @@ step of every racer worked out, the caveat, code, quiz.
 import numpy as np
 import streamlit as st
 
-from engine import landscapes, optimizers, simulate
+from engine import landscapes, optimizers
 from ui import arena
 from ui.code_panel import code_panel
 from ui.nav import chapter_header, prev_next_links
@@ -248,19 +248,8 @@ namespace = code_panel(
     f"{tuple(landscapes.get('ravine').start)} to loss {1e-3:g}. The output is what this code "
     "printed when the page loaded.",
 )
-race = namespace.get("race")
-if callable(race):
-    ravine = landscapes.get("ravine")
-    agree = True
-    for lr in (0.01, 0.1):
-        for name in ("sgd", "momentum", "adam"):
-            traj = simulate.run(optimizers.make(name, lr=lr), ravine, ravine.start, 200)
-            engine_step = traj.steps_to(1e-3)
-            if traj.diverged_at is not None and engine_step is not None:
-                engine_step = engine_step if engine_step < traj.diverged_at else None
-            mine = race(namespace[name], lr, start=tuple(np.asarray(ravine.start, float)))
-            agree = agree and mine == engine_step
-    if agree:
+if callable(namespace.get("race")):
+    if arena.from_scratch_agrees(FROM_SCRATCH):
         st.caption("✓ The same finishing steps as the course engine (checked at render time).")
     else:
         st.caption("✗ These finishing steps differ from the course engine's.")

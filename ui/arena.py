@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -649,6 +649,7 @@ LANDSCAPE_NOTES: dict[str, str] = {
 # --------------------------------------------------------------------------- Streamlit
 # Everything below draws widgets; the functions above stay pure.
 
+import plotly.graph_objects as go  # noqa: E402
 import streamlit as st  # noqa: E402 - the pure part above is importable and tested first
 
 from ui import controls, explorer, figures, palette  # noqa: E402
@@ -943,6 +944,11 @@ def payload_caps(racers: int) -> dict[str, int]:
     }
 
 
+def _tagged(build: Callable[..., go.Figure], meta: str, *args: Any, **kwargs: Any) -> go.Figure:
+    """``build(*args, **kwargs)`` with ``meta`` set (the browser tests find charts by it)."""
+    return build(*args, **kwargs).update_layout(meta=meta)
+
+
 def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[Entry]:
     """Buttons, the landscape with every path, loss curves, leaderboard, export and link."""
     threshold = settings["threshold"]
@@ -967,7 +973,10 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
     plays = [e.run.play_from for e in entries if e.run.play_from is not None]
     view = settings["view"]
     step = max(e.run.steps for e in entries)
-    fig = figures.landscape_figure(
+    fig = figures.memo_figure(
+        _tagged,
+        figures.landscape_figure,
+        "arena:race",
         explorer.landscape_grid(setup.landscape),
         view=view,
         trajectories=traces,
@@ -982,7 +991,6 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         frame_ms=round(400 / settings["speed"]),
         **payload_caps(len(traces)),
     )
-    fig.update_layout(meta="arena:race")
     left, right = st.columns([3, 2], gap="medium")
     with left:
         where = "click the map to start there" if view == "2d" else "drag to turn the surface"
@@ -1001,7 +1009,10 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
             st.caption("Switch to 2-D to click a new start.")
     with right:
         st.markdown("**Loss per step** (dashed: the finish line)")
-        loss_fig = figures.loss_curve_figure(
+        loss_fig = figures.memo_figure(
+            _tagged,
+            figures.loss_curve_figure,
+            "arena:loss",
             traces,
             log_y=True,
             threshold=threshold,
@@ -1010,7 +1021,6 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
             max_points=payload_caps(len(traces))["max_path_points"],
             min_loss=LOSS_FLOOR,
         )
-        loss_fig.update_layout(meta="arena:loss")
         st.plotly_chart(loss_fig, key=ps.key("race:loss"), config={"displayModeBar": False})
     st.caption(
         "Hover a path for its step and loss. **Step** moves every racer one update, "
@@ -1143,14 +1153,17 @@ def sensitivity_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -
         f"{SWEEP_STEPS} steps at {SWEEP_POINTS} learning rates per racer**"
     )
     st.plotly_chart(
-        figures.lr_sensitivity_figure(
+        figures.memo_figure(
+            _tagged,
+            figures.lr_sensitivity_figure,
+            "arena:sweep",
             curves,
             current_lr=setup.lr,
             threshold=threshold,
             loss_title=f"final loss after {SWEEP_STEPS} steps (log)",
             floor=LOSS_FLOOR,
             height=420,
-        ).update_layout(meta="arena:sweep"),
+        ),
         key=ps.key("sweep:chart"),
         config={"displayModeBar": False},
     )
@@ -1288,3 +1301,31 @@ def notice_lines(setup: Setup, entries: Sequence[Entry], threshold: float) -> li
             ends.append(f"{display_name(e.optimizer)} → {where}")
         lines.append("**Where your racers are now:** " + "; ".join(ends) + ".")
     return lines
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def from_scratch_agrees(source: str, lrs: tuple[float, ...] = (0.01, 0.1)) -> bool | None:
+    """Whether the page's hand-written race finishes at the same steps as the engine.
+
+    Runs ``source`` for its ``race``, ``sgd``, ``momentum`` and ``adam`` and races each
+    on the ravine at every rate in ``lrs``, against ``simulate.run`` of the engine's
+    optimizer (None when the snippet defines no ``race``). Cached by the source: the
+    answer only changes when the code does.
+    """
+    from ui.code_panel import run_snippet
+
+    _, namespace = run_snippet(source)
+    race = namespace.get("race")
+    if not callable(race):
+        return None
+    ravine = landscapes.get("ravine")
+    agree = True
+    for lr in lrs:
+        for name in ("sgd", "momentum", "adam"):
+            traj = simulate.run(optimizers.make(name, lr=lr), ravine, ravine.start, 200)
+            engine_step = traj.steps_to(1e-3)
+            if traj.diverged_at is not None and engine_step is not None:
+                engine_step = engine_step if engine_step < traj.diverged_at else None
+            mine = race(namespace[name], lr, start=tuple(np.asarray(ravine.start, float)))
+            agree = agree and mine == engine_step
+    return agree

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine import landscapes, optimizers, simulate, worked
@@ -209,6 +210,60 @@ def ravine_facts() -> dict[str, float]:
     }
 
 
+def memory_ages(w: float) -> int:
+    """How many past gradients the weights chart shows for a window of ``w`` steps."""
+    return int(min(max(60, math.ceil(3 * w)), 400))
+
+
+def buildup_horizon(w: float) -> int:
+    """How many steps the velocity build-up chart runs for a window of ``w`` steps."""
+    return int(min(max(40, math.ceil(2.5 * w)), 300))
+
+
+# The chart builders below take plain values, so ``figures.memo_figure`` can reuse a
+# figure whose inputs did not change (a rerun of the page redraws the same charts).
+
+
+def ema_weights_chart(beta: float) -> go.Figure:
+    """The weights β^k as bars, with the window marked."""
+    w = window(beta)
+    ages = memory_ages(w)
+    return figures.ema_weights_figure(
+        np.arange(ages),
+        impulse_weights(beta, ages),
+        window=w,
+        title=f"What the velocity remembers at β = {fmt(beta, 3)}",
+        height=300,
+    )
+
+
+def velocity_buildup_chart(beta: float) -> go.Figure:
+    """Velocity under a steady and an alternating unit gradient, with 1/(1 − β) marked."""
+    w = window(beta)
+    horizon = buildup_horizon(w)
+    steady, alternating = steady_vs_alternating(beta, horizon)
+    fig = figures.step_curves_figure(
+        np.arange(1, horizon + 1),
+        [
+            figures.Series("steady gradient +1 (along the valley)", steady, "#2a9d8f"),
+            figures.Series("alternating ±1 (across the valley)", alternating, "#e76f51"),
+        ],
+        value_title="velocity v",
+        log_y=False,
+        title="Velocity built from the same-sized gradients",
+        height=300,
+    )
+    fig.add_hline(
+        y=w,
+        line={"color": "#444", "width": 1, "dash": "dash"},
+        annotation_text="1/(1−β)",
+        annotation_position="bottom right",
+    )
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+
 # --------------------------------------------------------------------------- EMA section
 
 
@@ -220,8 +275,7 @@ def ema_explorer() -> None:
         state = ps()
         beta = beta_slider(state, "ema:beta", "Momentum β")
         w = window(beta)
-        ages = int(min(max(60, math.ceil(3 * w)), 400))
-        weights = impulse_weights(beta, ages)
+        weights = impulse_weights(beta, memory_ages(w))
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Window 1/(1−β)", f"{fmt(w, 3)} steps")
         for col, k in zip((c2, c3, c4), (10, 20, 50), strict=True):
@@ -233,38 +287,18 @@ def ema_explorer() -> None:
         left, right = st.columns(2, gap="medium")
         with left:
             st.plotly_chart(
-                figures.ema_weights_figure(
-                    np.arange(ages),
-                    weights,
-                    window=w,
-                    title=f"What the velocity remembers at β = {fmt(beta, 3)}",
-                    height=300,
-                ),
+                figures.memo_figure(ema_weights_chart, beta),
                 key=state.key("ema:weights"),
                 config={"displayModeBar": False},
             )
-        horizon = int(min(max(40, math.ceil(2.5 * w)), 300))
+        horizon = buildup_horizon(w)
         steady, alternating = steady_vs_alternating(beta, horizon)
         with right:
-            fig = figures.step_curves_figure(
-                np.arange(1, horizon + 1),
-                [
-                    figures.Series("steady gradient +1 (along the valley)", steady, "#2a9d8f"),
-                    figures.Series("alternating ±1 (across the valley)", alternating, "#e76f51"),
-                ],
-                value_title="velocity v",
-                log_y=False,
-                title="Velocity built from the same-sized gradients",
-                height=300,
+            st.plotly_chart(
+                figures.memo_figure(velocity_buildup_chart, beta),
+                key=state.key("ema:buildup"),
+                config={"displayModeBar": False},
             )
-            fig.add_hline(
-                y=w,
-                line={"color": "#444", "width": 1, "dash": "dash"},
-                annotation_text="1/(1−β)",
-                annotation_position="bottom right",
-            )
-            fig.update_layout(hovermode="closest")
-            st.plotly_chart(fig, key=state.key("ema:buildup"), config={"displayModeBar": False})
         tail = alternating[-2:]
         st.markdown(
             f"Feed the engine's momentum a gradient of +1 every step and the velocity climbs "
@@ -413,7 +447,8 @@ def sgd_vs_momentum() -> None:
         grid = explorer.landscape_grid(RACE_LANDSCAPE)
         if view == "2d":
             key = state.key(f"race:chart:{state.get('race:clicks', 0)}")
-            fig = figures.paired_landscape_figure(
+            fig = figures.memo_figure(
+                figures.paired_landscape_figure,
                 grid,
                 traces,
                 start=start,
@@ -434,7 +469,8 @@ def sgd_vs_momentum() -> None:
                 "Click either panel to start both balls there; ▶ replays both at once."
             )
         else:
-            fig = figures.landscape_figure(
+            fig = figures.memo_figure(
+                figures.landscape_figure,
                 grid,
                 view="3d",
                 trajectories=traces,
@@ -454,8 +490,12 @@ def sgd_vs_momentum() -> None:
         with right:
             run_summary(mom, "Momentum")
         st.plotly_chart(
-            figures.loss_curve_figure(
-                traces, log_y=True, title="Loss per step, both runs (log scale)", height=300
+            figures.memo_figure(
+                figures.loss_curve_figure,
+                traces,
+                log_y=True,
+                title="Loss per step, both runs (log scale)",
+                height=300,
             ),
             key=state.key("race:loss"),
             config={"displayModeBar": False},
@@ -629,6 +669,33 @@ def beta_color(beta: float) -> str:
     return scale[min(i, len(scale) - 1)]
 
 
+def overshoot_chart(betas: tuple[float, ...], what: str) -> go.Figure:
+    """θ (or the loss) against step on (θ − 3)² for each β, the minimum marked."""
+    n = OVERSHOOT_PLOT_STEPS
+    series = []
+    for beta in betas:
+        table = overshoot(beta).table
+        values = table["θ"][: n + 1] if what == "theta" else table["loss f(θ)"][: n + 1]
+        series.append(figures.Series(f"β = {fmt(beta, 3)}", values, beta_color(beta)))
+    fig = figures.step_curves_figure(
+        np.arange(n + 1),
+        series,
+        value_title="θ" if what == "theta" else "loss f(θ)",
+        log_y=what == "loss",
+        title=f"Momentum on (θ − 3)² from θ = 0, η = {fmt(LESSON_ETA)}",
+        height=340,
+    )
+    if what == "theta":
+        fig.add_hline(
+            y=worked.PARABOLA_MINIMUM,
+            line={"color": "#444", "width": 1, "dash": "dash"},
+            annotation_text="minimum θ = 3",
+            annotation_position="bottom right",
+        )
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
 def overshoot_explorer() -> None:
     """Pick several β: θ against step on (θ − 3)² at η = 0.01, and a table of the overshoot."""
     state = ps()
@@ -653,28 +720,7 @@ def overshoot_explorer() -> None:
         ["theta", "loss"],
         format_func=lambda w: {"theta": "position θ", "loss": "loss (log scale)"}[w],
     )
-    n = OVERSHOOT_PLOT_STEPS
-    series = []
-    for beta in betas:
-        table = overshoot(beta).table
-        values = table["θ"][: n + 1] if what == "theta" else table["loss f(θ)"][: n + 1]
-        series.append(figures.Series(f"β = {fmt(beta, 3)}", values, beta_color(beta)))
-    fig = figures.step_curves_figure(
-        np.arange(n + 1),
-        series,
-        value_title="θ" if what == "theta" else "loss f(θ)",
-        log_y=what == "loss",
-        title=f"Momentum on (θ − 3)² from θ = 0, η = {fmt(LESSON_ETA)}",
-        height=340,
-    )
-    if what == "theta":
-        fig.add_hline(
-            y=worked.PARABOLA_MINIMUM,
-            line={"color": "#444", "width": 1, "dash": "dash"},
-            annotation_text="minimum θ = 3",
-            annotation_position="bottom right",
-        )
-    fig.update_layout(hovermode="closest")
+    fig = figures.memo_figure(overshoot_chart, tuple(betas), what)
     st.plotly_chart(fig, key=state.key("over:chart"), config={"displayModeBar": False})
     st.table(pd.DataFrame([overshoot_row(b) for b in betas]).set_index("β"))
     st.caption(
@@ -861,6 +907,31 @@ def zoom_ranges(points: list[np.ndarray], bounds) -> tuple[list[float], list[flo
     return ranges[0], ranges[1]
 
 
+def nesterov_closeup(
+    grid: figures.Grid,
+    traces: list[figures.PathTrace],
+    minima,
+    arrows: list[figures.Arrow],
+    *,
+    ghost: tuple[float, float] | None,
+    title: str,
+    ranges: tuple[list[float], list[float]],
+) -> go.Figure:
+    """The zoomed landscape around one Nesterov update, drawn at true angles."""
+    close = figures.landscape_figure(
+        grid,
+        trajectories=traces,
+        minima=minima,
+        arrows=arrows,
+        ghost=ghost,
+        title=title,
+        height=440,
+    )
+    close.update_xaxes(range=ranges[0])
+    close.update_yaxes(range=ranges[1], scaleanchor="x", scaleratio=1)  # true angles
+    return close
+
+
 def nesterov_lab() -> None:
     """Classical and Nesterov momentum stepped together, with one Nesterov update dissected."""
 
@@ -913,7 +984,8 @@ def nesterov_lab() -> None:
 
         left, right = st.columns(2, gap="medium")
         with left:
-            fig = figures.landscape_figure(
+            fig = figures.memo_figure(
+                figures.landscape_figure,
                 grid,
                 view=view,
                 trajectories=traces,
@@ -942,27 +1014,25 @@ def nesterov_lab() -> None:
             else:
                 st.plotly_chart(fig, key=state.key("nag:chart3d"))
         with right:
-            close = figures.landscape_figure(
+            close = figures.memo_figure(
+                nesterov_closeup,
                 grid,
-                trajectories=traces,
-                minima=land.minima,
-                arrows=substep_arrows(anatomy, substep),
+                traces,
+                land.minima,
+                substep_arrows(anatomy, substep),
                 ghost=tuple(anatomy.lookahead) if substep >= 2 else None,
                 title=f"Close-up of Nesterov's step {nesterov.steps + 1}, {SUBSTEPS[substep]}",
-                height=440,
+                ranges=zoom_ranges(
+                    [
+                        anatomy.theta,
+                        anatomy.lookahead,
+                        anatomy.new_theta,
+                        anatomy.lookahead - anatomy.lr * anatomy.grad,
+                        anatomy.theta - anatomy.lr * anatomy.grad_here,
+                    ],
+                    land.bounds,
+                ),
             )
-            xr, yr = zoom_ranges(
-                [
-                    anatomy.theta,
-                    anatomy.lookahead,
-                    anatomy.new_theta,
-                    anatomy.lookahead - anatomy.lr * anatomy.grad,
-                    anatomy.theta - anatomy.lr * anatomy.grad_here,
-                ],
-                land.bounds,
-            )
-            close.update_xaxes(range=xr)
-            close.update_yaxes(range=yr, scaleanchor="x", scaleratio=1)  # true angles
             st.plotly_chart(close, key=state.key("nag:close"), config={"displayModeBar": False})
 
         with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
@@ -999,8 +1069,12 @@ def nesterov_lab() -> None:
         with b:
             run_summary(nesterov, "Nesterov")
         st.plotly_chart(
-            figures.loss_curve_figure(
-                traces, log_y=True, title="Loss per step (log scale)", height=280
+            figures.memo_figure(
+                figures.loss_curve_figure,
+                traces,
+                log_y=True,
+                title="Loss per step (log scale)",
+                height=280,
             ),
             key=state.key("nag:loss"),
             config={"displayModeBar": False},

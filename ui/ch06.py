@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine import landscapes, optimizers, transforms
@@ -268,7 +269,8 @@ def family_tree() -> None:
             optimizer_card(chosen)
         with left:
             chart_key = state.key(f"tree:chart:{state.get('tree:clicks', 0)}")
-            fig = figures.family_tree_figure(
+            fig = figures.memo_figure(
+                figures.family_tree_figure,
                 tree_nodes(names),
                 family_edges(names),
                 selected=chosen,
@@ -600,7 +602,8 @@ def lion_demo() -> None:
             st.info("Press **Step** or **Play** to take the first update.", icon=":material/info:")
             return
         steps = list(range(1, lion.steps + 1))
-        fig = figures.per_item_figure(
+        fig = figures.memo_figure(
+            figures.per_item_figure,
             list(range(1, lion.records[-1]["abs_update"].size + 1)),
             [
                 StepSeries("Lion", _rows(lion, "abs_update"), palette.optimizer_color("lion")),
@@ -687,7 +690,8 @@ def lamb_demo() -> None:
             st.dataframe(layer_table(lamb, adamw), hide_index=True)
             return
         layers = list(lamb.start_params)
-        fig = figures.per_item_figure(
+        fig = figures.memo_figure(
+            figures.per_item_figure,
             layers,
             [
                 StepSeries(
@@ -821,7 +825,8 @@ def sophia_demo() -> None:
             return
         color = palette.optimizer_color("sophia")
         steps = list(range(1, run.steps + 1))
-        fig = figures.per_item_figure(
+        fig = figures.memo_figure(
+            figures.per_item_figure,
             [float(c) for c in SOPHIA_CURVATURE],
             [
                 StepSeries("unclipped η·m/max(ρh, ε)", _rows(run, "abs_unclipped"), color, True),
@@ -854,7 +859,8 @@ def sophia_demo() -> None:
                 )
                 st.metric("Loss", fmt(run.losses[-1], 4), width="content")
             st.plotly_chart(
-                figures.step_curves_figure(
+                figures.memo_figure(
+                    figures.step_curves_figure,
                     steps,
                     [figures.Series("fraction clipped", clipped, color)],
                     value_title="fraction of weights clipped",
@@ -902,7 +908,8 @@ def radam_demo() -> None:
         left, right = st.columns([3, 2], gap="medium")
         with left:
             st.plotly_chart(
-                figures.rectification_figure(
+                figures.memo_figure(
+                    figures.rectification_figure,
                     steps,
                     rect,
                     first_rectified=first,
@@ -1015,28 +1022,34 @@ def memory_calculator() -> None:
                 "A matrix with one row or column is really a vector: factoring it saves "
                 "nothing over a plain second moment."
             )
-        chart = figures.bar_figure(
-            ["weights", "Adam state", "Adafactor state"],
-            [4 * numbers["weights"], adam_bytes, factored_bytes],
-            colors=[
-                palette.FALLBACK_COLOR,
-                palette.optimizer_color("adam"),
-                palette.optimizer_color("adafactor"),
-            ],
-            value_title="bytes in fp32 (log scale)",
-            log_y=True,
-            texts=[
-                human_bytes(4 * numbers["weights"]),
-                human_bytes(adam_bytes),
-                human_bytes(factored_bytes),
-            ],
-            title=f"Memory for one {rows:,} × {cols:,} matrix",
-            height=300,
+        chart = figures.memo_figure(
+            memory_figure, rows, cols, 4 * numbers["weights"], adam_bytes, factored_bytes
         )
-        chart.update_yaxes(dtick=1, exponentformat="SI")  # only powers of ten on the log axis
         st.plotly_chart(chart, key=state.key("mem:chart"), config={"displayModeBar": False})
 
     calc()
+
+
+def memory_figure(
+    rows: int, cols: int, weight_bytes: int, adam_bytes: int, factored_bytes: int
+) -> go.Figure:
+    """Bars of the weights', Adam's and Adafactor's bytes for one rows × cols matrix."""
+    chart = figures.bar_figure(
+        ["weights", "Adam state", "Adafactor state"],
+        [weight_bytes, adam_bytes, factored_bytes],
+        colors=[
+            palette.FALLBACK_COLOR,
+            palette.optimizer_color("adam"),
+            palette.optimizer_color("adafactor"),
+        ],
+        value_title="bytes in fp32 (log scale)",
+        log_y=True,
+        texts=[human_bytes(weight_bytes), human_bytes(adam_bytes), human_bytes(factored_bytes)],
+        title=f"Memory for one {rows:,} × {cols:,} matrix",
+        height=300,
+    )
+    chart.update_yaxes(dtick=1, exponentformat="SI")  # only powers of ten on the log axis
+    return chart
 
 
 def matrix_size_problem(rows: Any, cols: Any) -> str | None:
@@ -1219,7 +1232,8 @@ def race() -> None:
         plays = [r.play_from for r in runs if r.play_from is not None]
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            fig = figures.landscape_figure(
+            fig = figures.memo_figure(
+                figures.landscape_figure,
                 explorer.landscape_grid(land_name),
                 view=view,
                 trajectories=traces,
@@ -1250,7 +1264,9 @@ def race() -> None:
         with right:
             st.dataframe(race_table(runs), hide_index=True)
             st.plotly_chart(
-                figures.loss_curve_figure(traces, title="Loss per step", height=300),
+                figures.memo_figure(
+                    figures.loss_curve_figure, traces, title="Loss per step", height=300
+                ),
                 key=state.key("race:loss"),
                 config={"displayModeBar": False},
             )

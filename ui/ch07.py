@@ -470,7 +470,8 @@ def visualiser() -> None:
             return
         steps = np.arange(int(total) + 1)
         warm = warmup_steps_for(int(total), warm_pct)
-        fig = figures.schedule_figure(
+        fig = figures.memo_figure(
+            figures.schedule_figure,
             steps,
             [
                 figures.Series(schedules.info(n)["title"], s(steps), palette.schedule_color(n))
@@ -510,7 +511,8 @@ def cosine_worked() -> None:
     sched = schedules.make("cosine", WORKED_PEAK, WORKED_TOTAL, warmup_steps=WORKED_WARMUP)
     steps = np.arange(WORKED_TOTAL + 1)
     rates = sched(np.asarray(WORKED_STEPS))
-    fig = figures.schedule_figure(
+    fig = figures.memo_figure(
+        figures.schedule_figure,
         steps,
         [figures.Series("warmup + cosine", sched(steps), palette.schedule_color("cosine"))],
         points=[
@@ -657,7 +659,8 @@ def schedule_in_action() -> None:
                 f"**{title} on {land.title}**"
                 + (": click the map to start both runs there" if view == "2d" else " (3-D)")
             )
-            fig = figures.landscape_figure(
+            fig = figures.memo_figure(
+                figures.landscape_figure,
                 landscape_grid(land_name),
                 view=view,
                 trajectories=traces,
@@ -693,13 +696,20 @@ def schedule_in_action() -> None:
                 st.metric("Loss · constant", _loss_text(const_run), width="content")
                 st.metric(f"Loss · {sched_title}", _loss_text(sched_run), width="content")
             st.plotly_chart(
-                figures.loss_curve_figure(traces, log_y=True, title="Loss per step", height=260),
+                figures.memo_figure(
+                    figures.loss_curve_figure,
+                    traces,
+                    log_y=True,
+                    title="Loss per step",
+                    height=260,
+                ),
                 key=state.key("action:loss"),
                 config={"displayModeBar": False},
             )
             shown = np.arange(max(int(horizon), steps_done) + 1)
             st.plotly_chart(
-                figures.schedule_figure(
+                figures.memo_figure(
+                    figures.schedule_figure,
                     shown,
                     [
                         figures.Series("constant", np.full(shown.shape, lr), CONSTANT_COLOR),
@@ -835,7 +845,8 @@ def pitfall() -> None:
                     palette.DIVERGED_COLOR,
                 )
             )
-        fig = figures.schedule_figure(
+        fig = figures.memo_figure(
+            figures.schedule_figure,
             result.batches,
             series,
             dashed=("meant: stepped every batch",),

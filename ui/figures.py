@@ -20,8 +20,10 @@ Typical use::
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -160,6 +162,15 @@ def _place_playback(fig: go.Figure, base_height: int) -> None:
     fig.layout.sliders[0].y = -98 / plot_px
 
 
+def _frame(data: Sequence[Any], traces: Sequence[int], name: str) -> go.Frame:
+    """A playback frame built without plotly's per-property validation.
+
+    Frames only move markers the figure already validated; validating 150 of them on
+    every rerun cost tens of milliseconds a chart.
+    """
+    return go.Frame(data=list(data), traces=list(traces), name=name, _validate=False)
+
+
 def _add_playback(
     fig: go.Figure,
     frames: list[go.Frame],
@@ -173,7 +184,12 @@ def _add_playback(
     Call after :func:`_base_layout`: the controls go in two rows under the x-axis
     title (buttons, then the scrubber), placed in pixels so they never overlap it.
     """
-    fig.frames = frames
+    if all(isinstance(fr, go.Frame) for fr in frames):
+        # ``fig.frames = frames`` copies and re-validates every frame (undoing
+        # :func:`_frame`: ~50 ms for 150 frames); ready-made frames are kept as they are.
+        fig._frame_objs = tuple(frames)
+    else:
+        fig.frames = frames
     buttons = [
         {
             "label": label,
@@ -198,6 +214,9 @@ def _add_playback(
         }
     )
     base_height = int(fig.layout.height or 440)
+    # The controls are built here in a fixed, known-good shape; validating one slider
+    # step per frame costs ~7 ms a chart on every rerun, so it is switched off for it.
+    fig.layout._validate = False
     fig.update_layout(
         updatemenus=[
             {
@@ -241,7 +260,54 @@ def _add_playback(
             }
         ],
     )
+    fig.layout._validate = True
     _place_playback(fig, base_height)
+
+
+def _vline(
+    x: float,
+    line: dict[str, Any],
+    text: str | None = None,
+    position: str = "top right",
+    font: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A full-height vertical line (and its label) as plain layout dicts, like add_vline."""
+    shape = {
+        "type": "line",
+        "xref": "x",
+        "yref": "y domain",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": line,
+    }
+    if text is None:
+        return shape, []
+    top = position.startswith("top")
+    note = {
+        "x": x,
+        "xref": "x",
+        "y": 1 if top else 0,
+        "yref": "y domain",
+        "text": text,
+        "showarrow": False,
+        "xanchor": "left" if position.endswith("right") else "right",
+        "yanchor": "top" if top else "bottom",
+        "font": font or {},
+    }
+    return shape, [note]
+
+
+def _add_layout_items(
+    fig: go.Figure, shapes: Sequence[dict] = (), annotations: Sequence[dict] = ()
+) -> None:
+    """Add many shapes and annotations in one layout update (each add_vline or
+    add_annotation call re-validates the whole layout: tens of milliseconds a page)."""
+    fig.update_layout(
+        shapes=[*fig.layout.shapes, *shapes],
+        annotations=[*fig.layout.annotations, *annotations],
+    )
 
 
 # --------------------------------------------------------------------------- landscapes
@@ -307,16 +373,53 @@ def landscape_image(
     at most ``max_pixels`` a side, cut into ``levels`` equal bands coloured from
     :data:`palette.LANDSCAPE_COLORSCALE`, and band edges are darkened like contour
     lines. Layout images survive client-side animation, unlike contour traces.
+    The PNG is memoised by the grid's content: every rerun redraws the same maps.
     """
+    xs = np.asarray(xs, dtype=np.float64)
+    ys = np.asarray(ys, dtype=np.float64)
+    z = np.asarray(z, dtype=np.float64)
+    key = (
+        hashlib.blake2b(xs.tobytes() + ys.tobytes() + z.tobytes(), digest_size=16).digest(),
+        z.shape,
+        levels,
+        light_valleys,
+        max_pixels,
+    )
+    source = _IMAGE_CACHE.get(key)
+    if source is None:
+        source = _landscape_png(xs, ys, z, levels, light_valleys, max_pixels)
+        if len(_IMAGE_CACHE) >= _IMAGE_CACHE_SIZE:
+            _IMAGE_CACHE.pop(next(iter(_IMAGE_CACHE)))  # drop the oldest
+        _IMAGE_CACHE[key] = source
+    return {
+        "source": source,
+        "xref": axes[0],
+        "yref": axes[1],
+        "x": float(xs[0]),
+        "y": float(ys[-1]),
+        "sizex": float(xs[-1] - xs[0]),
+        "sizey": float(ys[-1] - ys[0]),
+        "xanchor": "left",
+        "yanchor": "top",
+        "sizing": "stretch",
+        "layer": "below",
+    }
+
+
+_IMAGE_CACHE: dict[tuple, str] = {}
+_IMAGE_CACHE_SIZE = 64
+
+
+def _landscape_png(
+    xs: np.ndarray, ys: np.ndarray, z: np.ndarray, levels: int, light_valleys: bool, max_pixels: int
+) -> str:
+    """The banded PNG of :func:`landscape_image` as a data URI."""
     import base64
     import io
 
     from PIL import Image
     from plotly.colors import sample_colorscale
 
-    xs = np.asarray(xs, dtype=np.float64)
-    ys = np.asarray(ys, dtype=np.float64)
-    z = np.asarray(z, dtype=np.float64)
     n_x = min(max_pixels, max(2, 3 * len(xs)))
     n_y = min(max_pixels, max(2, 3 * len(ys)))
     fx = np.linspace(0, len(xs) - 1, n_x)
@@ -346,20 +449,7 @@ def landscape_image(
     image = Image.fromarray(np.ascontiguousarray(rgb[::-1].astype(np.uint8)), mode="RGB")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
-    source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {
-        "source": source,
-        "xref": axes[0],
-        "yref": axes[1],
-        "x": float(xs[0]),
-        "y": float(ys[-1]),
-        "sizex": float(xs[-1] - xs[0]),
-        "sizey": float(ys[-1] - ys[0]),
-        "xanchor": "left",
-        "yanchor": "top",
-        "sizing": "stretch",
-        "layer": "below",
-    }
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def landscape_figure(
@@ -637,10 +727,12 @@ def landscape_figure(
                 i = min(k, trace.last_index)
                 x, y = trace.path[i]
                 if is3d:
-                    data.append(go.Scatter3d(x=[_r(x)], y=[_r(y)], z=[_r(trace.losses[i])]))
+                    data.append(
+                        go.Scatter3d(x=[_r(x)], y=[_r(y)], z=[_r(trace.losses[i])], _validate=False)
+                    )
                 else:
-                    data.append(go.Scatter(x=[_r(x)], y=[_r(y)]))
-            frames.append(go.Frame(data=data, traces=moving, name=str(k)))
+                    data.append(go.Scatter(x=[_r(x)], y=[_r(y)], _validate=False))
+            frames.append(_frame(data, moving, str(k)))
         if len(frames) > 1:
             # 3-D scenes only repaint with redraw; 2-D markers glide without it.
             # ``frame_ms``: milliseconds per frame at 1× (a page's speed control).
@@ -973,7 +1065,7 @@ def parabola_figure(
         _base_layout(fig, title=title, height=height)
         if animate and len(x) > 1:
             frames = [
-                go.Frame(data=[go.Scatter(x=[_r(x[k])], y=[_r(y[k])])], traces=[ball], name=str(k))
+                _frame([go.Scatter(x=[_r(x[k])], y=[_r(y[k])], _validate=False)], [ball], str(k))
                 for k in frame_indices(0, len(x) - 1)
             ]
             _add_playback(fig, frames, redraw=False, frame_ms=350 if len(x) < 30 else FRAME_MS)
@@ -1572,8 +1664,8 @@ def paired_landscape_figure(
             data = []
             for trace in runs:
                 x, y = trace.path[min(k, trace.last_index)]
-                data.append(go.Scatter(x=[_r(x)], y=[_r(y)]))
-            frames.append(go.Frame(data=data, traces=moving, name=str(k)))
+                data.append(go.Scatter(x=[_r(x)], y=[_r(y)], _validate=False))
+            frames.append(_frame(data, moving, str(k)))
         if len(frames) > 1:
             _add_playback(fig, frames, redraw=False)
 
@@ -1691,16 +1783,20 @@ def schedule_figure(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
+    shapes, notes = [], []
     for where, label in vlines:
-        fig.add_vline(
-            x=float(where),
-            line={"color": "#999", "width": 1, "dash": "dot"},
-            annotation_text=label,
-            annotation_position="bottom right",
-            annotation_font={"size": 11, "color": "#666"},
+        shape, note = _vline(
+            float(where),
+            {"color": "#999", "width": 1, "dash": "dot"},
+            label,
+            "bottom right",
+            {"size": 11, "color": "#666"},
         )
+        shapes.append(shape)
+        notes += note
     if current_step is not None:
-        fig.add_vline(x=current_step, line={"color": "#555", "width": 1.5, "dash": "dash"})
+        shapes.append(_vline(current_step, {"color": "#555", "width": 1.5, "dash": "dash"})[0])
+    _add_layout_items(fig, shapes, notes)
     _base_layout(fig, title=title, height=height)
     fig.update_xaxes(title_text=x_title, rangemode="tozero")
     fig.update_yaxes(title_text=y_label, rangemode="tozero")
@@ -1830,17 +1926,24 @@ def step_panels_figure(
     elif whole and len(x) <= 20:
         fig.update_xaxes(dtick=1)  # a handful of steps: whole-number ticks only
 
+    # Ranges and marked values once, not once per frame; the cursor traces are plain
+    # numbers, so they skip plotly's validation (150 frames × panels × 2 traces).
+    cursor_ranges = [_panel_range(panel) for panel in panels]
+    cursor_values = [
+        [_panel_values(c, panel.log_y) for c in panel.curves if c.marked] for panel in panels
+    ]
+
     def cursor_data(i: int) -> list[go.Scatter]:
         data = []
-        for panel in panels:
-            low, high = _panel_range(panel)
-            data.append(go.Scatter(x=[_r(x[i]), _r(x[i])], y=[low, high]))
-            marked = [c for c in panel.curves if c.marked]
-            ys = [_panel_values(c, panel.log_y)[i] for c in marked]
+        xi = _r(x[i])
+        for (low, high), values in zip(cursor_ranges, cursor_values, strict=True):
+            data.append(go.Scatter(x=[xi, xi], y=[low, high], _validate=False))
+            ys = [v[i] for v in values]
             data.append(
                 go.Scatter(
-                    x=[_r(x[i])] * len(ys),
+                    x=[xi] * len(ys),
                     y=[None if not np.isfinite(v) else _r(v, 8) for v in ys],
+                    _validate=False,
                 )
             )
         return data
@@ -1889,8 +1992,7 @@ def step_panels_figure(
         if animate and len(x) > 1:
             picks = frame_indices(0, len(x) - 1)
             frames = [
-                go.Frame(data=cursor_data(i), traces=moving, name=str(int(x[i]) if whole else x[i]))
-                for i in picks
+                _frame(cursor_data(i), moving, str(int(x[i]) if whole else x[i])) for i in picks
             ]
             _add_playback(fig, frames, redraw=False, frame_ms=350 if len(x) < 30 else FRAME_MS)
             nearest = int(np.argmin(np.abs(np.asarray(picks) - current)))
@@ -1948,28 +2050,32 @@ def family_tree_figure(
     """
     where = {n.name: (n.x, n.y) for n in nodes}
     fig = go.Figure()
+    arrows = []
     for parent, child, primary in edges:
         if parent not in where or child not in where:
             continue
         (x0, y0), (x1, y1) = where[parent], where[child]
-        fig.add_annotation(
-            x=x1,
-            y=y1,
-            ax=x0,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1,
-            arrowwidth=1.6 if primary else 1.1,
-            arrowcolor="rgba(90,90,90,0.75)" if primary else "rgba(150,150,150,0.55)",
-            standoff=11,
-            startstandoff=9,
-            text="",
+        arrows.append(
+            {
+                "x": x1,
+                "y": y1,
+                "ax": x0,
+                "ay": y0,
+                "xref": "x",
+                "yref": "y",
+                "axref": "x",
+                "ayref": "y",
+                "showarrow": True,
+                "arrowhead": 2,
+                "arrowsize": 1,
+                "arrowwidth": 1.6 if primary else 1.1,
+                "arrowcolor": "rgba(90,90,90,0.75)" if primary else "rgba(150,150,150,0.55)",
+                "standoff": 11,
+                "startstandoff": 9,
+                "text": "",
+            }
         )
+    _add_layout_items(fig, annotations=arrows)
     is_selected = [n.name == selected for n in nodes]
     fig.add_trace(
         go.Scatter(
@@ -2669,4 +2775,74 @@ def spread_figure(
         categoryorder="array",
         categoryarray=labels[::-1],
     )
+    return fig
+
+
+# --------------------------------------------------------------------------- memo
+
+
+_MEMO: dict[Any, tuple[go.Figure, list[Any]]] = {}  # insertion order = least recent first
+_MEMO_SIZE = 48  # figures kept (each at most a few hundred KB)
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo_key(value: Any, keep: list[Any]) -> Any:
+    """A hashable stand-in for ``value``, equal exactly when the content is.
+
+    Arrays count by dtype, shape and a digest of their bytes, dataclasses by their
+    fields, containers by their items, floats by ``repr`` (so NaN matches NaN and -0.0
+    differs from 0.0). A bound method counts by its function and the identity of its
+    object, which is kept alive in ``keep`` so that identity cannot be reused.
+    """
+    if isinstance(value, float):
+        return (type(value), repr(value))
+    if value is None or isinstance(value, bool | int | str | bytes):
+        return (type(value), value)
+    if isinstance(value, np.ndarray | np.generic):
+        a = np.asarray(value)
+        if a.dtype.hasobject:
+            return ("object array", a.shape, _memo_key(a.tolist(), keep))
+        digest = hashlib.blake2b(np.ascontiguousarray(a).tobytes(), digest_size=16).digest()
+        return ("array", a.dtype.str, a.shape, digest)
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(_memo_key(v, keep) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((_memo_key(k, keep), _memo_key(v, keep)) for k, v in value.items()))
+    if is_dataclass(value) and not isinstance(value, type):
+        return (type(value), tuple(_memo_key(getattr(value, f.name), keep) for f in fields(value)))
+    owner = getattr(value, "__self__", None)
+    if owner is not None and hasattr(value, "__func__"):  # a bound method, e.g. land.loss
+        keep.append(owner)
+        return ("method", value.__func__, id(owner))
+    hash(value)  # anything else must be hashable (a function counts by identity)
+    keep.append(value)
+    return (type(value), value)
+
+
+def memo_figure(build: Callable[..., go.Figure], /, *args: Any, **kwargs: Any) -> go.Figure:
+    """``build(*args, **kwargs)``, reusing the figure built from equal inputs before.
+
+    Building a Plotly figure costs milliseconds to tens of milliseconds (plotly
+    validates every property), and most figures on a page are unchanged by a rerun.
+    Figures are kept by content (see :func:`_memo_key`) in a small least-recently-used
+    store shared by all sessions, so a returned figure is read-only: ``st.plotly_chart``
+    only reads it. Inputs that cannot be keyed are simply built. Unpickling a figure
+    (``st.cache_data``) re-validates it and costs about as much as building it.
+    """
+    keep: list[Any] = []
+    try:
+        key = (build, _memo_key(args, keep), _memo_key(kwargs, keep))
+        hash(key)
+    except TypeError:
+        return build(*args, **kwargs)
+    with _MEMO_LOCK:
+        hit = _MEMO.pop(key, None)
+        if hit is not None:
+            _MEMO[key] = hit  # now the most recently used
+            return hit[0]
+    fig = build(*args, **kwargs)
+    with _MEMO_LOCK:
+        _MEMO[key] = (fig, keep)
+        while len(_MEMO) > _MEMO_SIZE:
+            del _MEMO[next(iter(_MEMO))]
     return fig

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.widgets import option_value
 from ui.chapters import CHAPTERS, PROGRESS_PAGE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,23 +41,6 @@ def visible_text(at: AppTest) -> list[str]:
             except Exception:  # a non-frame payload: read its text form
                 texts.append(str(element.proto))
     return texts
-
-
-def option_value(w, label: str):
-    """A select slider's option value from its shown label (AppTest keeps only the labels)."""
-    candidates = [label]
-    for parse in (int, float):
-        try:
-            candidates.append(parse(label.replace("−", "-")))
-        except ValueError:
-            pass
-    for value in candidates:
-        try:
-            if w.format_func(value) == label:
-                return value
-        except Exception:  # the page's format_func may accept only its own type
-            continue
-    return None
 
 
 def random_change(at: AppTest, rng: np.random.Generator) -> str:

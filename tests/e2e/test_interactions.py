@@ -95,3 +95,64 @@ def test_answering_a_quiz_question_shows_feedback(page, app_url):
     click_button(page, "Check answer")
     page.wait_for_selector("text=/^(Correct|Not quite)/", timeout=30_000)
     assert exceptions_on(page) == []
+
+
+TRACE_NAMES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(g =>
+    (g._fullData || []).map(t => t.name || ''))"""
+
+
+def racers_on_screen(page) -> set[str]:
+    names = page.evaluate(TRACE_NAMES)
+    return {n.split(" (η")[0] for n in names if " (η" in n}
+
+
+def test_a_share_link_restores_the_arena_and_a_change_travels_in_the_link(browser, app_url):
+    link = f"{app_url}/arena?land=rosenbrock&opt=adam,lion&lr=0.01&start=-1,2"
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    open_page(page, link)
+    assert exceptions_on(page) == []
+    assert racers_on_screen(page) == {"Adam", "Lion"}
+    assert "land=rosenbrock" in page.url
+
+    # Tick one more racer: the link in the address bar follows the set-up…
+    page.get_by_role("checkbox", name="Nesterov", exact=True).check(force=True)
+    page.wait_for_function("() => location.search.includes('nesterov')", timeout=30_000)
+    wait_ready(page)
+    shared = page.url
+    context.close()
+
+    # …and opening that link in a fresh browser restores all three.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    open_page(page, shared)
+    assert racers_on_screen(page) == {"Adam", "Lion", "Nesterov"}
+    assert exceptions_on(page) == []
+    context.close()
+
+
+def test_a_malformed_link_falls_back_to_defaults_with_a_notice(page, app_url):
+    open_page(page, f"{app_url}/arena?land=atlantis&opt=sgd,warp&lr=fast&start=nan,1")
+    assert exceptions_on(page) == []
+    notices = " ".join(e.inner_text() for e in page.query_selector_all('[data-testid="stAlert"]'))
+    assert "atlantis" in notices
+    assert racers_on_screen(page)  # the race still runs, on defaults
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS[1:], ids=lambda ch: ch.url_path)
+def test_every_chapter_answers_a_real_interaction(page, app_url, chapter):
+    """Step where the page steps an optimizer, else move a slider: a chart must change."""
+    open_page(page, f"{app_url}/{chapter.url_path}")
+    before = chart_data(page)
+    step = page.get_by_role("button", name="Step", exact=True)
+    if step.count():
+        step.first.scroll_into_view_if_needed()
+        step.first.click()
+    else:
+        thumb = page.get_by_role("slider").first
+        thumb.scroll_into_view_if_needed()
+        thumb.focus()
+        for _ in range(3):
+            thumb.press("ArrowRight")
+    wait_for_change(page, before)
+    assert exceptions_on(page) == []
