@@ -1069,7 +1069,7 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         st.markdown("**Export**")
         st.download_button(
             "Download the race (CSV)",
-            data=race_csv(entries),
+            data=lambda done=tuple(entries): race_csv(done),  # built only when clicked
             file_name=f"arena-{setup.landscape}-step{step}.csv",
             mime="text/csv",
             icon=":material/download:",

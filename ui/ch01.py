@@ -99,6 +99,28 @@ def dotted(fig, steps: int, up_to: int = 60):
     return fig
 
 
+# Figure builders with this chapter's finishing touches, for ``figures.memo_figure``: a
+# rerun that changes nothing a chart shows reuses the chart instead of rebuilding it.
+
+
+def softened_chart(build: Callable, view: str, legend_rows: int, /, *args, **kwargs):
+    """``soften(build(*args, view=view, **kwargs), view, legend_rows)``."""
+    return soften(build(*args, view=view, **kwargs), view, legend_rows)
+
+
+def dotted_chart(build: Callable, steps: int, /, *args, **kwargs):
+    """``dotted(build(*args, **kwargs), steps)``."""
+    return dotted(build(*args, **kwargs), steps)
+
+
+def excess_loss_chart(excess: list[figures.PathTrace], steps: int):
+    """Loss above the optimum per step, every step marked while the run is short."""
+    curve = figures.loss_curve_figure(excess, title="Loss above the optimum, per step", height=300)
+    log = curve.layout.yaxis.type == "log"
+    curve.update_yaxes(title_text="loss above optimum" + (" (log scale)" if log else ""))
+    return dotted(curve, steps)
+
+
 # --------------------------------------------------------------------------- cost arithmetic
 
 
@@ -606,13 +628,16 @@ def gradient_noise_lab() -> None:
 
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            fig = figures.gradient_spray_figure(
+            fig = figures.memo_figure(
+                softened_chart,
+                figures.gradient_spray_figure,
+                view,
+                2,
                 problem_grid(),
                 point,
                 tuple(-ARROW_SCALE * full),
                 -ARROW_SCALE * grads,
                 mean_vector=tuple(-ARROW_SCALE * mean),
-                view=view,
                 loss_fn=prob.loss,
                 minima=[tuple(prob.optimum)],
                 full_label="full batch (all N)",
@@ -625,7 +650,7 @@ def gradient_noise_lab() -> None:
                 else "Downhill arrows on the loss surface",
                 height=480 if view == "2d" else 520,
             )
-            clickable_chart(state, "grad", soften(fig, view), "grad:point", prob.bounds, view)
+            clickable_chart(state, "grad", fig, "grad:point", prob.bounds, view)
             st.caption(
                 f"Each arrow is −{fmt(ARROW_SCALE)} × a gradient, so it points downhill and "
                 f"fits on the plot. ○ the current point, {vec_text(w)}; ★ the least-squares "
@@ -635,7 +660,8 @@ def gradient_noise_lab() -> None:
             data = variance_data(point, seed)
             current = measured_variance(point, batch, seed) if batch < n else 0.0
             st.plotly_chart(
-                figures.variance_figure(
+                figures.memo_figure(
+                    figures.variance_figure,
                     data["dense"],
                     data["theory"],
                     data["sizes"],
@@ -712,9 +738,12 @@ def regression_paths_view(
     ]
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        fig = figures.landscape_figure(
+        fig = figures.memo_figure(
+            softened_chart,
+            figures.landscape_figure,
+            view,
+            1,
             problem_grid(),
-            view=view,
             trajectories=on_map,
             start=paths.start,
             minima=[tuple(prob.optimum)],
@@ -727,7 +756,7 @@ def regression_paths_view(
             else "Two walkers on the loss surface",
             height=460 if view == "2d" else 500,
         )
-        clickable_chart(state, "paths", soften(fig, view, 1), "grad:point", prob.bounds, view)
+        clickable_chart(state, "paths", fig, "grad:point", prob.bounds, view)
     with right:
         with st.container(horizontal=True, gap="medium"):
             st.metric("Step", paths.steps, width="content")
@@ -741,13 +770,12 @@ def regression_paths_view(
             format_func=lambda v: {"steps": "steps", "examples": "examples processed"}[v],
         )
         if x_axis == "steps":
-            curve = figures.loss_curve_figure(
-                excess, title="Loss above the optimum, per step", height=300
-            )
-            log = curve.layout.yaxis.type == "log"
-            curve.update_yaxes(title_text="loss above optimum" + (" (log scale)" if log else ""))
+            curve = figures.memo_figure(excess_loss_chart, excess, paths.steps)
         else:
-            curve = figures.loss_vs_examples_figure(
+            curve = figures.memo_figure(
+                dotted_chart,
+                figures.loss_vs_examples_figure,
+                paths.steps,
                 excess,
                 [paths.full_seen, paths.mini_seen],
                 y_title="loss above the optimum",
@@ -755,7 +783,7 @@ def regression_paths_view(
                 height=300,
             )
         st.plotly_chart(
-            dotted(curve, paths.steps),
+            curve,
             key=state.key("paths:curve"),
             config={"displayModeBar": False},
         )
@@ -922,9 +950,12 @@ def saddle_demo() -> None:
         ]
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            fig = figures.landscape_figure(
+            fig = figures.memo_figure(
+                softened_chart,
+                figures.landscape_figure,
+                view,
+                1,
                 saddle_grid(),
-                view=view,
                 trajectories=traces,
                 start=paths.start,
                 minima=saddle.minima,
@@ -936,18 +967,20 @@ def saddle_demo() -> None:
                 title="The saddle: click to choose a start" if view == "2d" else "The saddle",
                 height=420 if view == "2d" else 480,
             )
-            clickable_chart(
-                state, "saddlemap", soften(fig, view, 1), "saddle:start", saddle.bounds, view
-            )
+            clickable_chart(state, "saddlemap", fig, "saddle:start", saddle.bounds, view)
         with right:
             with st.container(horizontal=True, gap="medium"):
                 st.metric("Step", paths.steps, width="content")
                 st.metric("y, full batch", fmt(float(paths.full[-1, 1]), 3), width="content")
                 st.metric(f"y, B = {batch}", fmt(float(paths.mini[-1, 1]), 3), width="content")
             st.plotly_chart(
-                dotted(
-                    figures.loss_curve_figure(traces, title="Loss per step", height=280),
+                figures.memo_figure(
+                    dotted_chart,
+                    figures.loss_curve_figure,
                     paths.steps,
+                    traces,
+                    title="Loss per step",
+                    height=280,
                 ),
                 key=state.key("saddle:curve"),
                 config={"displayModeBar": False},

@@ -263,7 +263,6 @@ def velocity_buildup_chart(beta: float) -> go.Figure:
     return fig
 
 
-
 # --------------------------------------------------------------------------- EMA section
 
 

@@ -201,7 +201,7 @@ def busy_quiet_comparison() -> None:
         )
         st.markdown("**Decay each weight receives** (solid: busy weight · dashed: quiet weight)")
         st.plotly_chart(
-            decay_figure(runs, step),
+            figures.memo_figure(decay_figure, runs, step),
             key=state.key("decay:chart"),
             config={"displayModeBar": False},
         )
@@ -218,7 +218,8 @@ def busy_quiet_comparison() -> None:
         }
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            bars = figures.grouped_bar_figure(
+            bars = figures.memo_figure(
+                figures.grouped_bar_figure,
                 ["busy weight", "quiet weight"],
                 [
                     figures.Series(
@@ -295,6 +296,7 @@ def decay_figure(runs: dict[str, dict], step: int):
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
 def engine_final_weights(name: str, grads: np.ndarray, start, lr: float = 1e-3, wd: float = 0.1):
     """Final weights of engine optimizer ``name`` (adam = L2, adamw) fed ``grads`` row by row."""
     opt = optimizers.make(name, lr=lr, weight_decay=wd)

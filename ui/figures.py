@@ -168,7 +168,20 @@ def _frame(data: Sequence[Any], traces: Sequence[int], name: str) -> go.Frame:
     Frames only move markers the figure already validated; validating 150 of them on
     every rerun cost tens of milliseconds a chart.
     """
-    return go.Frame(data=list(data), traces=list(traces), name=name, _validate=False)
+    return _QuickFrame(data=list(data), traces=list(traces), name=name, _validate=False)
+
+
+class _QuickFrame(go.Frame):
+    """A ``go.Frame`` kept unvalidated (see :func:`_frame`).
+
+    Serialising (``to_dict``, ``to_json``, ``st.plotly_chart``) reads the raw
+    properties; reading ``.data`` (tests, introspection) validates a copy on demand,
+    which plotly cannot do for an unvalidated frame.
+    """
+
+    @property
+    def data(self) -> tuple[Any, ...]:
+        return go.Frame(data=(self._props or {}).get("data", [])).data
 
 
 def _add_playback(
@@ -1927,24 +1940,24 @@ def step_panels_figure(
         fig.update_xaxes(dtick=1)  # a handful of steps: whole-number ticks only
 
     # Ranges and marked values once, not once per frame; the cursor traces are plain
-    # numbers, so they skip plotly's validation (150 frames × panels × 2 traces).
+    # dicts of numbers, so they skip plotly's validation (150 frames × panels × 2 traces).
     cursor_ranges = [_panel_range(panel) for panel in panels]
     cursor_values = [
         [_panel_values(c, panel.log_y) for c in panel.curves if c.marked] for panel in panels
     ]
 
-    def cursor_data(i: int) -> list[go.Scatter]:
+    def cursor_data(i: int) -> list[dict[str, Any]]:
         data = []
         xi = _r(x[i])
         for (low, high), values in zip(cursor_ranges, cursor_values, strict=True):
-            data.append(go.Scatter(x=[xi, xi], y=[low, high], _validate=False))
+            data.append({"x": [xi, xi], "y": [low, high], "type": "scatter"})
             ys = [v[i] for v in values]
             data.append(
-                go.Scatter(
-                    x=[xi] * len(ys),
-                    y=[None if not np.isfinite(v) else _r(v, 8) for v in ys],
-                    _validate=False,
-                )
+                {
+                    "x": [xi] * len(ys),
+                    "y": [None if not np.isfinite(v) else _r(v, 8) for v in ys],
+                    "type": "scatter",
+                }
             )
         return data
 
@@ -1958,8 +1971,8 @@ def step_panels_figure(
             line, dots = seed
             fig.add_trace(
                 go.Scatter(
-                    x=line.x,
-                    y=line.y,
+                    x=line["x"],
+                    y=line["y"],
                     mode="lines",
                     line={"color": CURSOR_COLOR, "width": 1.5, "dash": "dot"},
                     name="selected step",
@@ -1973,8 +1986,8 @@ def step_panels_figure(
             moving.append(len(fig.data) - 1)
             fig.add_trace(
                 go.Scatter(
-                    x=dots.x,
-                    y=dots.y,
+                    x=dots["x"],
+                    y=dots["y"],
                     mode="markers",
                     marker={
                         "size": 11,
@@ -2782,7 +2795,7 @@ def spread_figure(
 
 
 _MEMO: dict[Any, tuple[go.Figure, list[Any]]] = {}  # insertion order = least recent first
-_MEMO_SIZE = 48  # figures kept (each at most a few hundred KB)
+_MEMO_SIZE = 64  # figures kept (about 0.15 MB each, a few hundred KB at most)
 _MEMO_LOCK = threading.Lock()
 
 
@@ -2791,8 +2804,9 @@ def _memo_key(value: Any, keep: list[Any]) -> Any:
 
     Arrays count by dtype, shape and a digest of their bytes, dataclasses by their
     fields, containers by their items, floats by ``repr`` (so NaN matches NaN and -0.0
-    differs from 0.0). A bound method counts by its function and the identity of its
-    object, which is kept alive in ``keep`` so that identity cannot be reused.
+    differs from 0.0). A bound method counts by its function and its object: a dataclass
+    (a landscape) by its fields, anything else by identity, kept alive in ``keep`` so
+    that identity cannot be reused.
     """
     if isinstance(value, float):
         return (type(value), repr(value))
@@ -2812,6 +2826,8 @@ def _memo_key(value: Any, keep: list[Any]) -> Any:
         return (type(value), tuple(_memo_key(getattr(value, f.name), keep) for f in fields(value)))
     owner = getattr(value, "__self__", None)
     if owner is not None and hasattr(value, "__func__"):  # a bound method, e.g. land.loss
+        if is_dataclass(owner) and not isinstance(owner, type):  # by content, like an argument
+            return ("method", value.__func__, _memo_key(owner, keep))
         keep.append(owner)
         return ("method", value.__func__, id(owner))
     hash(value)  # anything else must be hashable (a function counts by identity)
@@ -2833,7 +2849,7 @@ def memo_figure(build: Callable[..., go.Figure], /, *args: Any, **kwargs: Any) -
     try:
         key = (build, _memo_key(args, keep), _memo_key(kwargs, keep))
         hash(key)
-    except TypeError:
+    except (TypeError, RecursionError):
         return build(*args, **kwargs)
     with _MEMO_LOCK:
         hit = _MEMO.pop(key, None)

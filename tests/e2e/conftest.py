@@ -58,6 +58,8 @@ def start_app(cwd: Path = ROOT, python: str = sys.executable, timeout: float = 9
             str(port),
             "--browser.gatherUsageStats",
             "false",
+            "--server.fileWatcherType",
+            "none",  # edits on disk must not rerun the app under test
         ],
         cwd=cwd,
         stdout=log,
@@ -114,21 +116,38 @@ def page(browser):
     context.close()
 
 
-def wait_ready(page, timeout: float = 60_000) -> None:
-    """Wait until the script has finished and every Plotly chart has drawn its SVG."""
-    page.wait_for_selector(READY, timeout=timeout)
-    page.wait_for_function(
-        """() => {
-            const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-            return Array.from(charts).every(c => c.querySelector('.main-svg'));
-        }""",
-        timeout=timeout,
-    )
+def wait_ready(page, timeout: float = 60_000, settle_ms: int = 800) -> None:
+    """Wait until the app is idle and every Plotly chart has drawn its SVG.
+
+    The app reports "notRunning" before its first run and between a run and a rerun it
+    triggers itself (query-parameter sync, callbacks), so: wait for the page's title
+    (every page has one), then for an idle state that lasts ``settle_ms``.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
+    while True:
+        left = max(1.0, (deadline - time.monotonic()) * 1000)
+        page.wait_for_selector(READY, timeout=left)
+        page.wait_for_function(
+            """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+                       .every(c => c.querySelector('.main-svg'))""",
+            timeout=left,
+        )
+        page.wait_for_timeout(settle_ms)
+        if page.query_selector(READY) is not None:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app never settled")
 
 
 def open_page(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     wait_ready(page)
+
+
+def chapter_url(base: str, chapter) -> str:
+    """A chapter's address; the default page (chapter 0) lives at the root."""
+    return base + "/" if chapter.number == 0 else f"{base}/{chapter.url_path}"
 
 
 def exceptions_on(page) -> list[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.e2e.conftest import exceptions_on, open_page, wait_ready
+from tests.e2e.conftest import chapter_url, exceptions_on, open_page, wait_ready
 from ui.chapters import CHAPTERS
 
 pytestmark = pytest.mark.e2e
@@ -32,12 +34,19 @@ def metric_value(page, label: str) -> str:
     raise AssertionError(f"no metric labelled {label!r}")
 
 
+def button(page, text: str):
+    """Buttons by their label; a material icon's ligature name may precede it."""
+    return page.get_by_role("button", name=re.compile(rf"(^|[a-z_]){re.escape(text)}$"))
+
+
 def click_button(page, text: str, nth: int = 0) -> None:
-    page.get_by_role("button", name=text, exact=True).nth(nth).click()
+    target = button(page, text).nth(nth)
+    target.scroll_into_view_if_needed()
+    target.click()
 
 
 def test_step_advances_the_counter(page, app_url):
-    open_page(page, f"{app_url}/{CHAPTERS[0].url_path}")
+    open_page(page, chapter_url(app_url, CHAPTERS[0]))
     assert metric_value(page, "Step") == "0"
     for expected in ("1", "2", "3"):
         click_button(page, "Step")
@@ -51,7 +60,7 @@ def test_step_advances_the_counter(page, app_url):
 
 
 def test_moving_the_learning_rate_slider_changes_the_chart(page, app_url):
-    open_page(page, f"{app_url}/{CHAPTERS[0].url_path}")
+    open_page(page, chapter_url(app_url, CHAPTERS[0]))
     click_button(page, "Step")
     wait_ready(page)
     before = chart_data(page)
@@ -64,7 +73,7 @@ def test_moving_the_learning_rate_slider_changes_the_chart(page, app_url):
 
 
 def test_clicking_the_landscape_moves_the_start_marker(page, app_url):
-    open_page(page, f"{app_url}/{CHAPTERS[0].url_path}")
+    open_page(page, chapter_url(app_url, CHAPTERS[0]))
     start_of = """() => { for (const g of document.querySelectorAll('.js-plotly-plot')) {
         for (const t of (g._fullData || [])) { if (t.name === 'start') return [t.x[0], t.y[0]]; } }
         return null; }"""
@@ -88,10 +97,10 @@ def test_clicking_the_landscape_moves_the_start_marker(page, app_url):
 
 
 def test_answering_a_quiz_question_shows_feedback(page, app_url):
-    open_page(page, f"{app_url}/{CHAPTERS[0].url_path}")
-    first_option = page.locator('[data-testid="stRadio"] label').first
-    first_option.scroll_into_view_if_needed()
-    first_option.click()
+    open_page(page, chapter_url(app_url, CHAPTERS[0]))
+    question = page.locator('[data-testid="stRadio"]').first
+    question.scroll_into_view_if_needed()
+    question.locator("label").nth(1).click()  # the first option (label 0 is the hidden title)
     click_button(page, "Check answer")
     page.wait_for_selector("text=/^(Correct|Not quite)/", timeout=30_000)
     assert exceptions_on(page) == []
@@ -142,9 +151,9 @@ def test_a_malformed_link_falls_back_to_defaults_with_a_notice(page, app_url):
 @pytest.mark.parametrize("chapter", CHAPTERS[1:], ids=lambda ch: ch.url_path)
 def test_every_chapter_answers_a_real_interaction(page, app_url, chapter):
     """Step where the page steps an optimizer, else move a slider: a chart must change."""
-    open_page(page, f"{app_url}/{chapter.url_path}")
+    open_page(page, chapter_url(app_url, chapter))
     before = chart_data(page)
-    step = page.get_by_role("button", name="Step", exact=True)
+    step = button(page, "Step")
     if step.count():
         step.first.scroll_into_view_if_needed()
         step.first.click()

@@ -18,7 +18,9 @@ from ui.chapters import CHAPTERS, PROGRESS_PAGE
 
 pytestmark = pytest.mark.e2e
 
-URL_PATHS = [ch.url_path for ch in CHAPTERS] + [PROGRESS_PAGE["url_path"]]
+# Chapter 0 is the default page: Streamlit serves it at the root URL (the address bar
+# shows "/" there), and its url_path alone would answer "page not found".
+URL_PATHS = [""] + [ch.url_path for ch in CHAPTERS[1:]] + [PROGRESS_PAGE["url_path"]]
 
 
 def test_navigation_lists_every_page(page, app_url):
@@ -26,20 +28,22 @@ def test_navigation_lists_every_page(page, app_url):
     links = page.query_selector_all('[data-testid="stSidebarNav"] a')
     hrefs = {link.get_attribute("href").rstrip("/").rsplit("/", 1)[-1] for link in links}
     # The default page (chapter 0) is served at the root as well.
-    assert set(URL_PATHS) - {CHAPTERS[0].url_path} <= hrefs
+    assert set(URL_PATHS) - {""} <= hrefs
 
 
-@pytest.mark.parametrize("url_path", URL_PATHS)
+@pytest.mark.parametrize("url_path", URL_PATHS, ids=lambda u: u or "root")
 def test_page_renders_without_exception_and_draws_its_charts(page, app_url, url_path):
     open_page(page, f"{app_url}/{url_path}")
     assert exceptions_on(page) == []
     charts = page.query_selector_all('[data-testid="stPlotlyChart"]')
     for chart in charts:
         assert chart.query_selector(".main-svg") is not None
-    page.screenshot(path=str(ARTIFACTS / f"{url_path}_desktop.png"), full_page=True)
+    assert not page.query_selector('[role="dialog"]'), "a 'page not found' dialog opened"
+    name = url_path or CHAPTERS[0].url_path
+    page.screenshot(path=str(ARTIFACTS / f"{name}_desktop.png"), full_page=True)
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(500)
-    page.screenshot(path=str(ARTIFACTS / f"{url_path}_phone.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}_phone.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
 
 
