@@ -145,6 +145,21 @@ def open_page(page, url: str) -> None:
     wait_ready(page)
 
 
+def full_screenshot(page, path: Path | str, width: int) -> None:
+    """The whole page: Streamlit scrolls inside its main container, not the document,
+    so grow the viewport to the content's height first (capped to keep files sane)."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.wait_for_timeout(300)
+    height = page.evaluate(
+        """() => { const m = document.querySelector('[data-testid="stMain"]');
+                   return m ? m.scrollHeight : document.body.scrollHeight; }"""
+    )
+    page.set_viewport_size({"width": width, "height": int(min(max(height, 600), 30_000))})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(DESKTOP)
+
+
 def chapter_url(base: str, chapter) -> str:
     """A chapter's address; the default page (chapter 0) lives at the root."""
     return base + "/" if chapter.number == 0 else f"{base}/{chapter.url_path}"

@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     DESKTOP,
     PHONE,
     exceptions_on,
+    full_screenshot,
     open_page,
     start_app,
     stop_app,
@@ -40,11 +41,8 @@ def test_page_renders_without_exception_and_draws_its_charts(page, app_url, url_
         assert chart.query_selector(".main-svg") is not None
     assert not page.query_selector('[role="dialog"]'), "a 'page not found' dialog opened"
     name = url_path or CHAPTERS[0].url_path
-    page.screenshot(path=str(ARTIFACTS / f"{name}_desktop.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(ARTIFACTS / f"{name}_phone.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
+    full_screenshot(page, ARTIFACTS / f"{name}_desktop.png", DESKTOP["width"])
+    full_screenshot(page, ARTIFACTS / f"{name}_phone.png", PHONE["width"])
 
 
 def test_a_shared_chapter_link_opens_inside_the_app_on_a_fresh_server(browser):
