@@ -333,6 +333,26 @@ def click_grid_points(bounds: tuple[Point, Point], n: int = 40) -> tuple[np.ndar
     return gx.ravel(), gy.ravel()
 
 
+def click_grid_trace(bounds: tuple[Point, Point], n: int = 40) -> go.Scatter:
+    """The invisible n×n grid of markers a click on a map selects (see :func:`pick_start`).
+
+    Contour, heatmap and surface traces report no selected points, so the click lands
+    on one of these markers instead; they stay invisible even when selected.
+    """
+    gx, gy = click_grid_points(bounds, n)
+    return go.Scatter(
+        x=_f32(gx),
+        y=_f32(gy),
+        mode="markers",
+        marker={"size": 14, "opacity": 0, "color": "#000"},
+        selected={"marker": {"opacity": 0}},
+        unselected={"marker": {"opacity": 0}},
+        hovertemplate="click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
+        name="click to start",
+        showlegend=False,
+    )
+
+
 def pick_start(selection: Any, bounds: tuple[Point, Point]) -> Point | None:
     """The start point a click chose, or None when the payload holds no usable point.
 
@@ -576,20 +596,7 @@ def landscape_figure(
                 )
             )
         if click_grid:
-            gx, gy = click_grid_points(bounds, click_grid)
-            fig.add_trace(
-                go.Scatter(
-                    x=_f32(gx),
-                    y=_f32(gy),
-                    mode="markers",
-                    marker={"size": 14, "opacity": 0, "color": "#000"},
-                    selected={"marker": {"opacity": 0}},
-                    unselected={"marker": {"opacity": 0}},
-                    hovertemplate="click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
-                    name="click to start",
-                    showlegend=False,
-                )
-            )
+            fig.add_trace(click_grid_trace(bounds, click_grid))
 
     def add_points(points: Sequence[Point], **style: Any) -> None:
         if not points:
@@ -1566,21 +1573,7 @@ def paired_landscape_figure(
         suffix = "" if first else str(col)
         fig.add_layout_image(landscape_image(xs, ys, Z, axes=(f"x{suffix}", f"y{suffix}")))
         if click_grid:
-            gx, gy = click_grid_points(bounds, click_grid)
-            fig.add_trace(
-                go.Scatter(
-                    x=_f32(gx),
-                    y=_f32(gy),
-                    mode="markers",
-                    marker={"size": 14, "opacity": 0, "color": "#000"},
-                    selected={"marker": {"opacity": 0}},
-                    unselected={"marker": {"opacity": 0}},
-                    hovertemplate="click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
-                    name="click to start",
-                    showlegend=False,
-                ),
-                **cell,
-            )
+            fig.add_trace(click_grid_trace(bounds, click_grid), **cell)
         if minima:
             pts = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
             fig.add_trace(

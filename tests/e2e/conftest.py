@@ -44,6 +44,7 @@ def free_port() -> int:
 def start_app(cwd: Path = ROOT, python: str = sys.executable, timeout: float = 90.0):
     """Start `streamlit run app.py` headless on a free port; return (process, base URL)."""
     port = free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [

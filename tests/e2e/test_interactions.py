@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -110,9 +111,17 @@ TRACE_NAMES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).
     (g._fullData || []).map(t => t.name || ''))"""
 
 
-def racers_on_screen(page) -> set[str]:
-    names = page.evaluate(TRACE_NAMES)
-    return {n.split(" (η")[0] for n in names if " (η" in n}
+def racers_on_screen(page, expected: set[str] | None = None, timeout: float = 60.0) -> set[str]:
+    """The optimizers whose paths are drawn, waiting until they are ``expected`` (or, with
+    None, until there are any): a cold server first computes the arena's sweeps."""
+    deadline = time.monotonic() + timeout
+    while True:
+        names = page.evaluate(TRACE_NAMES)
+        racers = {n.split(" (η")[0] for n in names if " (η" in n}
+        done = bool(racers) if expected is None else racers == expected
+        if done or time.monotonic() > deadline:
+            return racers
+        page.wait_for_timeout(500)
 
 
 def test_a_share_link_restores_the_arena_and_a_change_travels_in_the_link(browser, app_url):
@@ -121,7 +130,7 @@ def test_a_share_link_restores_the_arena_and_a_change_travels_in_the_link(browse
     page = context.new_page()
     open_page(page, link)
     assert exceptions_on(page) == []
-    assert racers_on_screen(page) == {"Adam", "Lion"}
+    assert racers_on_screen(page, {"Adam", "Lion"}) == {"Adam", "Lion"}
     assert "land=rosenbrock" in page.url
 
     # Tick one more racer: the link in the address bar follows the set-up…
@@ -135,7 +144,7 @@ def test_a_share_link_restores_the_arena_and_a_change_travels_in_the_link(browse
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     open_page(page, shared)
-    assert racers_on_screen(page) == {"Adam", "Lion", "Nesterov"}
+    assert racers_on_screen(page, {"Adam", "Lion", "Nesterov"}) == {"Adam", "Lion", "Nesterov"}
     assert exceptions_on(page) == []
     context.close()
 
