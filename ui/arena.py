@@ -995,18 +995,9 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
     with left:
         where = "click the map to start there" if view == "2d" else "drag to turn the surface"
         st.markdown(f"**{land.title}, step {step}:** {where}")
-        if view == "2d":
-            key = explorer.click_chart_key(ps, "race")
-            st.plotly_chart(
-                fig,
-                key=key,
-                on_select=lambda: explorer.on_landscape_click(ps, "race", setup.landscape, key),
-                selection_mode="points",
-                config={"displayModeBar": False},
-            )
-        else:
-            st.plotly_chart(fig, key=ps.key("race:chart3d"))
-            st.caption("Switch to 2-D to click a new start.")
+        explorer.landscape_chart(
+            ps, "race", setup.landscape, fig, view, hint_3d="Switch to 2-D to click a new start."
+        )
     with right:
         st.markdown("**Loss per step** (dashed: the finish line)")
         loss_fig = figures.memo_figure(

@@ -291,18 +291,7 @@ def adaptive_race() -> None:
                 title=None,  # said above the chart: a long legend must not run into it
                 height=470 if view == "2d" else 500,
             )
-            if view == "2d":
-                key = explorer.click_chart_key(state, "race")
-                st.plotly_chart(
-                    fig,
-                    key=key,
-                    on_select=lambda: explorer.on_landscape_click(state, "race", LANDSCAPE, key),
-                    selection_mode="points",
-                    config={"displayModeBar": False},
-                )
-            else:
-                st.plotly_chart(fig, key=state.key("race:chart3d"))
-                st.caption("Drag to turn the surface. Switch to 2-D to click a new start.")
+            explorer.landscape_chart(state, "race", LANDSCAPE, fig, view)
         with right:
             rates = {name: rate_at(run, step) for name, run in runs.items()}
             st.plotly_chart(

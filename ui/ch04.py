@@ -548,17 +548,7 @@ def bias_comparison() -> None:
             )
             if view == "2d":
                 st.caption(f"**{land.title}**: click anywhere on the map to start there.")
-                key = explorer.click_chart_key(state, "bc")
-                st.plotly_chart(
-                    fig,
-                    key=key,
-                    on_select=lambda: explorer.on_landscape_click(state, "bc", land_name, key),
-                    selection_mode="points",
-                    config={"displayModeBar": False},
-                )
-            else:
-                st.plotly_chart(fig, key=state.key("bc:chart3d"))
-                st.caption("Drag to turn the surface. Switch to 2-D to click a new start.")
+            explorer.landscape_chart(state, "bc", land_name, fig, view)
         with right:
             for run, label in ((on, "Adam (corrected)"), (off, "Without correction")):
                 st.markdown(f"**{label}**")

@@ -1249,18 +1249,7 @@ def race() -> None:
                 else f"{land.title} (3-D)",
                 height=460 if view == "2d" else 500,
             )
-            if view == "2d":
-                key = explorer.click_chart_key(state, "race")
-                st.plotly_chart(
-                    fig,
-                    key=key,
-                    on_select=lambda: explorer.on_landscape_click(state, "race", land_name, key),
-                    selection_mode="points",
-                    config={"displayModeBar": False},
-                )
-            else:
-                st.plotly_chart(fig, key=state.key("race:chart3d"))
-                st.caption("Drag to turn the surface. Switch to 2-D to click a new start.")
+            explorer.landscape_chart(state, "race", land_name, fig, view)
         with right:
             st.dataframe(race_table(runs), hide_index=True)
             st.plotly_chart(

@@ -16,7 +16,7 @@ import streamlit as st
 
 from engine import landscapes, optimizers, schedules, transforms, worked
 from ui import controls, figures, palette
-from ui.explorer import click_chart_key, landscape_grid, on_landscape_click, start_for
+from ui.explorer import landscape_chart, landscape_grid, start_for
 from ui.numbers import fmt
 from ui.state import PageState, Run, advance, sync_run
 
@@ -673,18 +673,7 @@ def schedule_in_action() -> None:
                 title=None,
                 height=470 if view == "2d" else 500,
             )
-            if view == "2d":
-                key = click_chart_key(state, "action")
-                st.plotly_chart(
-                    fig,
-                    key=key,
-                    on_select=lambda: on_landscape_click(state, "action", land_name, key),
-                    selection_mode="points",
-                    config={"displayModeBar": False},
-                )
-            else:
-                st.plotly_chart(fig, key=state.key("action:chart3d"))
-                st.caption("Drag to turn the surface. Switch to 2-D to click a new start.")
+            landscape_chart(state, "action", land_name, fig, view)
         steps_done = max(const_run.steps, sched_run.steps)
         with right:
             with st.container(horizontal=True, gap="medium"):

@@ -90,6 +90,28 @@ def on_landscape_click(ps: PageState, name: str, landscape: str, chart_key: str)
     ps.set(f"{name}:clicks", ps.get(f"{name}:clicks", 0) + 1)
 
 
+DRAG_HINT = "Drag to turn the surface. Switch to 2-D to click a new start."
+
+
+def landscape_chart(
+    ps: PageState, name: str, landscape: str, fig, view: str, *, hint_3d: str = DRAG_HINT
+) -> None:
+    """Draw a run's landscape figure: in 2-D a click on the map restarts run ``name``
+    there (see :func:`on_landscape_click`); in 3-D the surface can be turned."""
+    if view == "2d":
+        key = click_chart_key(ps, name)
+        st.plotly_chart(
+            fig,
+            key=key,
+            on_select=lambda: on_landscape_click(ps, name, landscape, key),
+            selection_mode="points",
+            config={"displayModeBar": False},
+        )
+    else:
+        st.plotly_chart(fig, key=ps.key(f"{name}:chart3d"))
+        st.caption(hint_3d)
+
+
 def status_badge(status: RunStatus) -> None:
     st.badge(status.label, color=palette.STATUS_COLORS.get(status.code, "gray"))
     st.caption(status.detail)
@@ -162,18 +184,7 @@ def landscape_explorer(
                 else f"{land.title} (3-D)",
                 height=460 if view == "2d" else 500,
             )
-            if view == "2d":
-                key = click_chart_key(ps, name)
-                st.plotly_chart(
-                    fig,
-                    key=key,
-                    on_select=lambda: on_landscape_click(ps, name, land_name, key),
-                    selection_mode="points",
-                    config={"displayModeBar": False},
-                )
-            else:
-                st.plotly_chart(fig, key=ps.key(f"{name}:chart3d"))
-                st.caption("Drag to turn the surface. Switch to 2-D to click a new start.")
+            landscape_chart(ps, name, land_name, fig, view)
         with right:
             run_metrics(run)
             status_badge(run_status(run))
