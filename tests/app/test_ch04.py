@@ -1,11 +1,12 @@
 """Chapter 4 (Adam) in AppTest: renders, reacts, keeps its runs, shows the checked numbers."""
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.app.widgets import chart_data, open_chapter
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "chapters/04_adam.py"
@@ -14,16 +15,7 @@ TIMEOUT = 240
 
 
 def open_page(at: AppTest | None = None) -> AppTest:
-    if at is None:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-        at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def chart_data(at: AppTest, key: str) -> list:
-    return json.loads(at.get_by_key(key).proto.spec)["data"]
+    return open_chapter(PAGE, at, TIMEOUT)
 
 
 def run_of(at: AppTest, name: str):

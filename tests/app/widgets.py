@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def option_value(w, label: str):
     """A select slider's option value from its shown label (AppTest keeps only the labels)."""
@@ -18,3 +23,20 @@ def option_value(w, label: str):
         except Exception:  # the page's format_func may accept only its own type
             continue
     return None
+
+
+def open_chapter(page_file: str, at=None, timeout: float = 240):
+    """The app with ``page_file`` shown (a fresh AppTest unless ``at`` is given), no exception."""
+    from streamlit.testing.v1 import AppTest
+
+    if at is None:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+        at.run()
+    at.switch_page(page_file).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_data(at, key: str) -> list:
+    """The traces of the chart with widget key ``key``, as plotly JSON."""
+    return json.loads(at.get_by_key(key).proto.spec)["data"]
