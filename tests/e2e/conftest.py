@@ -23,6 +23,12 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# Every chart has drawn its SVG, and no element is still a loading skeleton: Plotly's code
+# is a lazily loaded chunk, so for a moment after a run ends (seconds on a busy machine,
+# in every fresh browser context) the charts are skeletons, not yet charts.
+CHARTS_DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]') &&
+    Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+         .every(c => c.querySelector('.main-svg'))"""
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 430, "height": 932}
 
@@ -129,13 +135,9 @@ def wait_ready(page, timeout: float = 60_000, settle_ms: int = 800) -> None:
     while True:
         left = max(1.0, (deadline - time.monotonic()) * 1000)
         page.wait_for_selector(READY, timeout=left)
-        page.wait_for_function(
-            """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
-                       .every(c => c.querySelector('.main-svg'))""",
-            timeout=left,
-        )
+        page.wait_for_function(CHARTS_DRAWN, timeout=left)
         page.wait_for_timeout(settle_ms)
-        if page.query_selector(READY) is not None:
+        if page.query_selector(READY) is not None and page.evaluate(CHARTS_DRAWN):
             return
         if time.monotonic() > deadline:
             raise TimeoutError("the app never settled")

@@ -78,8 +78,8 @@ def test_clicking_the_landscape_moves_the_start_marker(page, app_url):
     start_of = """() => { for (const g of document.querySelectorAll('.js-plotly-plot')) {
         for (const t of (g._fullData || [])) { if (t.name === 'start') return [t.x[0], t.y[0]]; } }
         return null; }"""
+    page.wait_for_function(f"() => ({start_of})() !== null", timeout=30_000)
     before = page.evaluate(start_of)
-    assert before is not None
     index = page.evaluate(
         """() => Array.from(document.querySelectorAll('.js-plotly-plot')).findIndex(g =>
             (g._fullData || []).some(t => t.name === 'start'))"""
