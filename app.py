@@ -4,6 +4,8 @@ Run with ``streamlit run app.py``. The chapter list lives in ``ui/chapters.py``;
 this file only configures the page, builds the navigation and draws the sidebar.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.nav import build_pages, sidebar_progress
@@ -16,6 +18,8 @@ st.set_page_config(
     menu_items={"About": "An interactive course on how neural-network optimizers work."},
 )
 
+# A few phone-width rules (tables, equations); style-only HTML takes no room on the page.
+st.html(Path(__file__).parent / "ui" / "phone.css")
 page = st.navigation(build_pages(), position="sidebar", expanded=True)
 sidebar_progress()
 page.run()

@@ -126,8 +126,9 @@ you are, p = (t − W)/(T − W), and take the cosine of πp:
 """
 )
 st.latex(
-    r"\eta_t = \eta_{\min} + \tfrac12(\eta_{\max} - \eta_{\min})\bigl(1 + \cos \pi p\bigr),"
-    r"\qquad p = \frac{t - W}{T - W}"
+    # Two lines, so that the formula fits a phone's width.
+    r"\begin{gathered}\eta_t = \eta_{\min} + \tfrac12(\eta_{\max} - \eta_{\min})"
+    r"\bigl(1 + \cos \pi p\bigr),\\ p = \frac{t - W}{T - W}\end{gathered}"
 )
 ch07.cosine_worked()
 

@@ -124,8 +124,8 @@ rules of thumb say how much longer, for a batch that grows from B to B′:
 """
     )
     st.latex(
-        r"\eta' = \eta\,\frac{B'}{B}\ \ \text{(linear: SGD)} \qquad"
-        r"\eta' = \eta\,\sqrt{\frac{B'}{B}}\ \ \text{(square root: Adam, LAMB)}"
+        r"\begin{aligned}\eta' &= \eta\,\frac{B'}{B} && \text{(linear: SGD)} \\"
+        r"\eta' &= \eta\,\sqrt{\frac{B'}{B}} && \text{(square root: Adam, LAMB)}\end{aligned}"
     )
     cheatsheet.batch_scaling_calculator()
 

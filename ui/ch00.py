@@ -153,6 +153,14 @@ def walkthrough_story(eta: float, table: dict[str, np.ndarray]) -> str:
     )
 
 
+def _blown_up_or_fmt(value: float) -> str:
+    """A huge value (a diverged run) in a short form such as -2.5e8: only its size matters."""
+    if abs(value) < 1e5:
+        return fmt(value)
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def four_rates_summary() -> None:
     """All four lesson learning rates side by side, from the engine."""
     rows = []
@@ -162,17 +170,19 @@ def four_rates_summary() -> None:
         rows.append(
             {
                 "η": controls.format_rate(eta),
-                "x after 1 step": fmt(x[1]),
-                "x after 2": fmt(x[2]),
-                "x after 5": fmt(x[5]),
-                "loss after 5": fmt(loss[5]),
-                "x after 100": fmt(x[100]),
-                "x after 1000": fmt(x[1000]),
+                "x₁": fmt(x[1]),
+                "x₂": fmt(x[2]),
+                "x₅": fmt(x[5]),
+                "f(x₅)": fmt(loss[5]),
+                "x₁₀₀": _blown_up_or_fmt(x[100]),
+                "x₁₀₀₀": _blown_up_or_fmt(x[1000]),
             }
         )
     import pandas as pd
 
     st.table(pd.DataFrame(rows).set_index("η"))
+    start = fmt(parabola_table(LESSON_RATES[0], 0)["x"][0])
+    st.caption(f"xₖ is where x is after k steps from x₀ = {start}; f(x₅) is the loss after five.")
 
 
 def convergence_calculator() -> None:

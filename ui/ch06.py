@@ -296,7 +296,9 @@ def family_tree() -> None:
 
 def comparison_table(names: Sequence[str] = optimizers.NAMES) -> pd.DataFrame:
     """Year, idea, memory and best use of every optimizer, from the engine's metadata."""
-    shape_text = "×".join(str(s) for s in CARD_SHAPE)
+    n_rows, n_cols = CARD_SHAPE
+    # "1024² matrix" is short enough for a phone's column header.
+    shape_text = f"{n_rows}²" if n_rows == n_cols else f"{n_rows}×{n_cols}"
     rows = []
     for name in sorted(names, key=lambda n: (optimizers.info(n).year, n)):
         info = optimizers.info(name)
@@ -305,9 +307,8 @@ def comparison_table(names: Sequence[str] = optimizers.NAMES) -> pd.DataFrame:
                 "Optimizer": info.display_name,
                 "Year": str(info.year),
                 "Key innovation": info.innovation,
-                "Buffers": str(info.n_buffers),
                 "Memory": info.memory,
-                f"State for a {shape_text} matrix (fp32)": human_bytes(
+                f"State, {shape_text} matrix (fp32)": human_bytes(
                     state_bytes_cached(name, CARD_SHAPE)
                 ),
                 "Best for": info.best_for,

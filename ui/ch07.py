@@ -179,11 +179,11 @@ def cosine_worked_table(extra_steps: Sequence[int] = ()) -> pd.DataFrame:
     for step, rate in zip(table["step"], table["learning rate η"], strict=True):
         step = int(step)
         if step < WORKED_WARMUP:
-            arithmetic.append(f"{WORKED_PEAK:g} × {step}/{WORKED_WARMUP} = {fmt(rate, 3)}")
+            arithmetic.append(f"{WORKED_PEAK:g} × {step} / {WORKED_WARMUP} = {fmt(rate, 3)}")
         else:
             done = min(step, WORKED_TOTAL) - WORKED_WARMUP
             arithmetic.append(
-                f"{WORKED_PEAK:g} × (1 + cos(π·{done}/{WORKED_TOTAL - WORKED_WARMUP}))/2"
+                f"{WORKED_PEAK:g} × (1 + cos(π · {done} / {WORKED_TOTAL - WORKED_WARMUP})) / 2"
                 f" = {fmt(rate, 3)}"
             )
     return pd.DataFrame(
@@ -192,7 +192,7 @@ def cosine_worked_table(extra_steps: Sequence[int] = ()) -> pd.DataFrame:
             "phase": list(table["phase"]),
             "progress p": ["—" if not np.isfinite(p) else f"{p:.3g}" for p in table["progress p"]],
             "η (engine)": [fmt(float(v), 3) for v in table["learning rate η"]],
-            "fraction of peak": [f"{float(v):.3f}" for v in table["fraction of peak"]],
+            "share of peak": [f"{float(v):.1%}" for v in table["fraction of peak"]],
             "by hand": arithmetic,
         }
     )

@@ -597,8 +597,8 @@ def hyperparameter_table(hyper: Sequence[Hyperparameter]) -> pd.DataFrame:
 
 
 DEFAULT_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("learning rate η", ("lr",)),
-    ("momentum β / β₁", ("beta", "beta1")),
+    ("rate η", ("lr",)),
+    ("β / β₁", ("beta", "beta1")),
     ("β₂ / ρ", ("beta2", "rho")),
     ("ε", ("eps", "eps2")),
     ("weight decay λ", ("weight_decay",)),
@@ -617,9 +617,8 @@ def optimizer_defaults_table() -> pd.DataFrame:
             found = [k for k in keys if k in defaults]
             if column == "other":
                 bits = [
-                    f"{k} = {defaults[k]:g}"
-                    if not isinstance(defaults[k], bool)
-                    else f"{k} = {defaults[k]}"
+                    # Spaced names, so a narrow column can wrap them.
+                    f"{k.replace('_', ' ')} = {defaults[k]:g}"
                     for k in found
                     if k != "bias_correction"
                 ]

@@ -170,3 +170,23 @@ def chapter_url(base: str, chapter) -> str:
 
 def exceptions_on(page) -> list[str]:
     return [e.inner_text() for e in page.query_selector_all('[data-testid="stException"]')]
+
+
+# Tables and display equations wider than the screen: they scroll sideways inside their
+# box, which on a phone reads as cut off. (Code blocks, data grids and tab bars scroll
+# by design and are not counted.)
+CUT_OFF = """() => Array.from(document.querySelectorAll(
+        '[data-testid="stMain"] [data-testid="stTable"] > div, [data-testid="stMain"] .katex-display'))
+    .filter(e => e.clientWidth > 1 && e.scrollWidth > e.clientWidth + 4)  // KaTeX overhangs by ~2 px
+    .map(e => `${e.closest('[data-testid="stTable"]') ? 'table' : 'equation'} ` +
+              `${e.scrollWidth}px in ${e.clientWidth}px: ${(e.innerText || '').slice(0, 60)}`)"""
+
+
+def cut_off_at_width(page, width: int) -> list[str]:
+    """What is cut off at the right edge when the page is ``width`` pixels wide."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.wait_for_timeout(500)
+    try:
+        return page.evaluate(CUT_OFF)
+    finally:
+        page.set_viewport_size(DESKTOP)

@@ -9,6 +9,7 @@ from tests.e2e.conftest import (
     ARTIFACTS,
     DESKTOP,
     PHONE,
+    cut_off_at_width,
     exceptions_on,
     full_screenshot,
     open_page,
@@ -43,6 +44,10 @@ def test_page_renders_without_exception_and_draws_its_charts(page, app_url, url_
     name = url_path or CHAPTERS[0].url_path
     full_screenshot(page, ARTIFACTS / f"{name}_desktop.png", DESKTOP["width"])
     full_screenshot(page, ARTIFACTS / f"{name}_phone.png", PHONE["width"])
+    # Expanders open, so that what they hold is measured too.
+    for summary in page.query_selector_all('[data-testid="stExpander"] summary'):
+        summary.click()
+    assert cut_off_at_width(page, PHONE["width"]) == []
 
 
 def test_a_shared_chapter_link_opens_inside_the_app_on_a_fresh_server(browser):

@@ -263,9 +263,7 @@ def test_reference_tables_follow_the_engine():
     assert beta2["Typical range"] == "0.95 – 0.9999"  # not the source's 0.99 lower end
     assert "1000 steps" in beta2["Memory of the average"]
     defaults = cs.optimizer_defaults_table().set_index("Optimizer")
-    assert defaults.loc["Lion", "learning rate η"] == cs.fmt_rate(
-        optimizers.info("lion").defaults["lr"]
-    )
+    assert defaults.loc["Lion", "rate η"] == cs.fmt_rate(optimizers.info("lion").defaults["lr"])
 
 
 def test_lamb_recipe_scales_with_the_square_root_of_the_batch():
