@@ -141,6 +141,49 @@ def _base_layout(fig: go.Figure, *, title: str | None, height: int) -> None:
     _place_playback(fig, height)
 
 
+def _axis_values(fig: go.Figure, axis_name: str) -> np.ndarray:
+    """Every finite positive value drawn against layout axis ``axis_name`` ("xaxis2" …)."""
+    letter, ref = axis_name[0], axis_name.replace("axis", "")
+    values = []
+    for trace in fig.data:
+        # A trace without xaxis/yaxis is drawn against the first axes, "x" and "y".
+        if (getattr(trace, f"{letter}axis", None) or letter) != ref:
+            continue
+        raw = getattr(trace, letter, None)
+        if raw is None:
+            continue
+        try:
+            data = np.asarray(raw, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            continue
+        values.append(data[np.isfinite(data) & (data > 0)])
+    return np.concatenate(values) if values else np.array([])
+
+
+def _decade_ticks(fig: go.Figure) -> None:
+    """On log axes that span a few decades, label the powers of ten only.
+
+    Plotly otherwise adds small "2" and "5" labels between the powers, which crowd the
+    axis. Axes spanning less than a decade (where those labels are the only ones) or many
+    decades (where Plotly already skips them) are left as they are.
+    """
+    for name in list(fig.layout.to_plotly_json()):
+        if not name.startswith(("xaxis", "yaxis")):
+            continue
+        axis = fig.layout[name]
+        if axis.type != "log" or axis.dtick is not None or axis.tickvals is not None:
+            continue
+        if axis.range is not None:
+            low, high = (float(v) for v in axis.range)
+        else:
+            values = _axis_values(fig, name)
+            if values.size == 0:
+                continue
+            low, high = np.log10(values.min()), np.log10(values.max())
+        if 1.0 <= high - low <= 8.0:
+            axis.dtick = 1
+
+
 CONTROLS_PX = 132  # room under the plot for the play buttons and the step scrubber
 
 
@@ -896,8 +939,10 @@ def loss_curve_figure(
             go.Scatter(
                 x=idx.astype(np.int32),
                 y=ys.astype(np.float32) if np.all(np.abs(ys[np.isfinite(ys)]) < 3e38) else ys,
-                mode="lines",
+                # One point (a run not yet stepped) would be an invisible line: draw a dot.
+                mode="lines" if len(idx) > 1 else "markers",
                 line={"color": run.color, "width": 2},
+                marker={"color": run.color, "size": 7},
                 name=run.label,
                 hovertemplate=f"{run.label}<br>step %{{x}}<br>loss %{{y:.4g}}<extra></extra>",
             )
@@ -922,10 +967,15 @@ def loss_curve_figure(
         fig.add_hline(y=threshold, line={"color": "#888", "width": 1, "dash": "dash"})
     _base_layout(fig, title=title, height=height)
     fig.update_xaxes(title_text="step", rangemode="tozero")
+    last_step = max((len(c) - 1 for c in cut), default=0)
+    if last_step < 10:
+        # A run just started: whole steps on a 0–10 axis, the first dot not cut in half.
+        fig.update_xaxes(range=[-0.4, 10])
     fig.update_yaxes(title_text="loss (log scale)" if use_log else "loss")
     if use_log:
         fig.update_yaxes(type="log", exponentformat="power")
     fig.update_layout(showlegend=len(runs) > 1)
+    _decade_ticks(fig)
     return fig
 
 
@@ -970,6 +1020,7 @@ def bar_figure(
         fig.update_yaxes(title_text=value_title, type="log" if log_y else "linear")
     _base_layout(fig, title=title, height=height)
     fig.update_layout(showlegend=False)
+    _decade_ticks(fig)
     return fig
 
 
@@ -1159,6 +1210,7 @@ def grouped_bar_figure(
     fig.update_yaxes(title_text=value_title, type="log" if log_y else "linear")
     if log_y:
         fig.update_yaxes(exponentformat="power")
+    _decade_ticks(fig)
     return fig
 
 
@@ -1202,6 +1254,7 @@ def step_curves_figure(
     if log_y:
         fig.update_yaxes(type="log", exponentformat="power")
     fig.update_layout(showlegend=len(series) > 1, hovermode="x unified")
+    _decade_ticks(fig)
     return fig
 
 
@@ -1467,6 +1520,7 @@ def variance_figure(
             "font": {"size": 11},
         }
     )
+    _decade_ticks(fig)
     return fig
 
 
@@ -1526,6 +1580,7 @@ def loss_vs_examples_figure(
     fig.update_yaxes(title_text=y_title + (" (log scale)" if use_log else ""))
     if use_log:
         fig.update_yaxes(type="log", exponentformat="power")
+    _decade_ticks(fig)
     return fig
 
 
@@ -2013,6 +2068,7 @@ def step_panels_figure(
         fig.layout.updatemenus[0].y = -(48 + extra) / plot_px
         fig.layout.sliders[0].y = -(84 + extra) / plot_px
     fig.update_layout(barmode="overlay", hovermode="x unified")
+    _decade_ticks(fig)
     return fig
 
 
@@ -2279,6 +2335,7 @@ def per_item_figure(
     if log_x:
         fig.update_xaxes(exponentformat="power", dtick=1)
     fig.update_layout(barmode="group", showlegend=len(series) > 1)
+    _decade_ticks(fig)
     return fig
 
 
@@ -2347,6 +2404,7 @@ def rectification_figure(
     fig.update_xaxes(title_text="step t (log scale)", type="log", exponentformat="power", dtick=1)
     fig.update_yaxes(title_text=f"rectification {label}", range=[0, 1.12])
     fig.update_layout(showlegend=False)
+    _decade_ticks(fig)
     return fig
 
 
@@ -2483,6 +2541,7 @@ def lr_sensitivity_figure(
     fig.update_xaxes(title_text="learning rate η (log scale)", type="log", exponentformat="power")
     fig.update_yaxes(title_text=loss_title, type="log", exponentformat="power")
     fig.update_layout(showlegend=len(curves) > 0)
+    _decade_ticks(fig)
     return fig
 
 
@@ -2781,6 +2840,7 @@ def spread_figure(
         categoryorder="array",
         categoryarray=labels[::-1],
     )
+    _decade_ticks(fig)
     return fig
 
 

@@ -138,6 +138,38 @@ def test_loss_curve_cuts_diverged_runs_and_picks_log_axis():
     assert fig0.layout.yaxis.type == "log" and np.all(np.asarray(fig0.data[0].y) > 0)
 
 
+def _loss_run(losses, label="run"):
+    losses = np.asarray(losses, dtype=float)
+    return PathTrace(label, np.zeros((len(losses), 2)), losses)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "decades_only"),
+    [(1.0, 1e-4, True), (10.0, 1e-6, True), (5.0, 1.0, False), (1.0, 1e-12, False)],
+)
+def test_log_axes_spanning_a_few_decades_label_only_powers_of_ten(first, last, decades_only):
+    fig = figures.loss_curve_figure([_loss_run(np.geomspace(first, last, 30))])
+    assert fig.layout.yaxis.type == "log"
+    assert (fig.layout.yaxis.dtick == 1) is decades_only
+
+
+def test_decade_ticks_reads_each_subplot_axis_from_its_own_traces():
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1)
+    fig.add_trace(go.Scatter(x=[0, 1], y=[1.0, 1e-5]), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[0, 1], y=[2.0, 3.0]), row=2, col=1)
+    fig.update_yaxes(type="log")
+    figures._decade_ticks(fig)
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis2.dtick is None
+
+
+def test_a_run_of_one_point_is_drawn_as_a_dot():
+    fig = figures.loss_curve_figure([_loss_run([4.0])])
+    assert fig.data[0].mode == "markers" and list(fig.data[0].y) == [4.0]
+    assert tuple(fig.layout.xaxis.range) == (-0.4, 10)  # whole steps, not 0 … 0.5 … 1
+
+
 def test_bar_figure_handles_non_finite_values():
     fig = figures.bar_figure(["a", "b", "c"], [1.0, np.inf, 0.5], colors=["#111", "#222", "#333"])
     assert list(fig.data[0].text) == ["1", "—", "0.5"]
