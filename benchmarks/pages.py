@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from tests.app.widgets import option_value  # noqa: E402
+from tests.app.widgets import open_chapter, option_value  # noqa: E402
 from ui.chapters import CHAPTERS, PROGRESS_PAGE  # noqa: E402
 
 logging.disable(logging.WARNING)  # AppTest's bare-mode chatter would bury the table
@@ -37,11 +37,7 @@ TARGETS = {"rerun_ms": 150, "figure_kb": 1024, "charts_s": 2.5}
 
 
 def load(page_file: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    if page_file != CHAPTERS[0].file:
-        at.switch_page(page_file).run()
-    return at
+    return open_chapter(None if page_file == CHAPTERS[0].file else page_file, timeout=120)
 
 
 def figure_bytes(at: AppTest) -> int:

@@ -1,25 +1,20 @@
 """Chapter 0 driven through Streamlit's AppTest: widgets, state across pages, numbers, quiz."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.app.widgets import open_chapter
 from ui import quiz
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 PAGE = "chapters/00_landscape.py"
 
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    app.run(timeout=TIMEOUT)
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_chapter(None, timeout=TIMEOUT)
 
 
 def chart_specs(at):

@@ -4,29 +4,23 @@ remembers, reacts to sliders, refuses bad input, records quiz answers."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import minibatch, worked
+from tests.app.widgets import open_chapter
 from ui import ch01
 from ui.state import PageState
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGE = "chapters/01_sgd.py"
 OTHER = "chapters/00_landscape.py"
 TIMEOUT = 300
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_chapter(PAGE, timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,14 @@
 """Chapter 2 driven through Streamlit's AppTest: widgets, state across pages, numbers, quiz."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from engine import landscapes, optimizers, worked
+from tests.app.widgets import open_chapter
 from ui import ch02, quiz
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 90
 PAGE = "chapters/02_momentum.py"
 RACE_SGD, RACE_MOM = "ch02::run:race:sgd", "ch02::run:race:momentum"
@@ -19,11 +17,7 @@ NAG_CLASSICAL, NAG_NESTEROV = "ch02::run:nag:classical", "ch02::run:nag:nesterov
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    app.run(timeout=TIMEOUT)
-    app.switch_page(PAGE).run(timeout=TIMEOUT)
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_chapter(PAGE, timeout=TIMEOUT)
 
 
 def chart_specs(at):

@@ -2,13 +2,13 @@
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.app.widgets import open_chapter
+
 PAGE = "chapters/03_adagrad_rmsprop.py"
 OTHER_PAGE = "chapters/00_landscape.py"
 TIMEOUT = 180
@@ -23,10 +23,7 @@ TIME_RHO = "ch03::time:rho"
 
 
 def open_page(path: str = PAGE) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page(path).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_chapter(path, timeout=TIMEOUT)
 
 
 def charts(at: AppTest) -> list[dict]:

@@ -1,14 +1,11 @@
 """Chapter 4 (Adam) in AppTest: renders, reacts, keeps its runs, shows the checked numbers."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.widgets import chart_data, open_chapter
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "chapters/04_adam.py"
 OTHER = "chapters/00_landscape.py"
 TIMEOUT = 240

@@ -1,13 +1,10 @@
 """Chapter 5 (AdamW) in AppTest: renders, reacts, keeps its step, shows the checked numbers."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.widgets import chart_data, open_chapter
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "chapters/05_adamw.py"
 OTHER = "chapters/04_adam.py"
 TIMEOUT = 240

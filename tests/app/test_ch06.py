@@ -1,15 +1,13 @@
 """Chapter 6 driven through Streamlit's AppTest: widgets, state across pages, numbers, quiz."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.app.widgets import open_chapter
 from ui import ch06, quiz
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 PAGE = "chapters/06_beyond_adam.py"
 OTHER = "chapters/05_adamw.py"
@@ -17,11 +15,7 @@ OTHER = "chapters/05_adamw.py"
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    app.run(timeout=TIMEOUT)
-    app.switch_page(PAGE).run(timeout=TIMEOUT)
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_chapter(PAGE, timeout=TIMEOUT)
 
 
 def chart(at, title_part):

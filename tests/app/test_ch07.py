@@ -2,15 +2,13 @@
 worked numbers, quiz."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.app.widgets import open_chapter
 from ui import quiz
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 PAGE = "chapters/07_schedules.py"
 K = "ch07::"  # the page's session-key namespace
@@ -18,11 +16,7 @@ K = "ch07::"  # the page's session-key namespace
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    app.run(timeout=TIMEOUT)
-    app.switch_page(PAGE).run(timeout=TIMEOUT)
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_chapter(PAGE, timeout=TIMEOUT)
 
 
 def chart_specs(at):

@@ -1,30 +1,23 @@
 """Chapter 8 (the Optimizer Arena) driven through Streamlit's AppTest."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import landscapes, optimizers, simulate
+from tests.app.widgets import open_chapter
 from ui import arena, quiz
 from ui.arena import Setup, setup_to_query
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 PAGE = "chapters/08_arena.py"
 DEFAULT4 = ("sgd", "momentum", "rmsprop", "adam")
 
 
 def open_arena(query=None) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    app.run(timeout=TIMEOUT)
-    if query is not None:
-        app.query_params = dict(query)
-    app.switch_page(PAGE).run(timeout=TIMEOUT)
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_chapter(PAGE, timeout=TIMEOUT, query=query)
 
 
 @pytest.fixture

@@ -3,16 +3,14 @@ persistence), the engine numbers in the tables, the measured priority, the batch
 calculator and the quiz."""
 
 import json
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from engine import optimizers
+from tests.app.widgets import open_chapter
 from ui import cheatsheet as cs
 from ui import progress
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 PAGE = "chapters/09_cheatsheet.py"
 K = "ch09::"
@@ -22,11 +20,7 @@ TREE = cs.load_cheatsheet().tree
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    app.run(timeout=TIMEOUT)
-    app.switch_page(PAGE).run(timeout=TIMEOUT)
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_chapter(PAGE, timeout=TIMEOUT)
 
 
 def chart_specs(at):

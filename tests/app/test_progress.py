@@ -4,15 +4,13 @@ functions (parse_progress, handle_import) and through the page's uploader."""
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.app.widgets import open_chapter
 from ui import progress, quiz
 from ui.chapters import CHAPTERS, PROGRESS_PAGE
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 PAGE = PROGRESS_PAGE["file"]
 KNOWN = {str(ch.number): quiz.question_ids(ch.number) for ch in CHAPTERS}
@@ -147,9 +145,7 @@ def test_summarize():
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    app.run(timeout=TIMEOUT)
-    return app
+    return open_chapter(None, timeout=TIMEOUT)
 
 
 def answer_first_question(at, chapter, option):
@@ -160,8 +156,7 @@ def answer_first_question(at, chapter, option):
 
 
 def open_progress(at):
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
+    open_chapter(PAGE, at)
 
 
 def table(at):

@@ -7,16 +7,14 @@ are drawn from a seeded generator, so a failure names a reproducible sequence.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.widgets import option_value
+from tests.app.widgets import open_chapter, option_value
 from ui.chapters import CHAPTERS, PROGRESS_PAGE
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ch.file for ch in CHAPTERS] + [PROGRESS_PAGE["file"]]
 RERUNS_PER_PAGE = 20  # 11 pages × 20 = 220 reruns in all
 NOT_A_NUMBER = re.compile(
@@ -102,10 +100,7 @@ def random_change(at: AppTest, rng: np.random.Generator) -> str:
 @pytest.mark.parametrize("page_file", PAGES)
 def test_random_widget_values_never_break_the_page(page_file):
     rng = np.random.default_rng(PAGES.index(page_file))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    if page_file != CHAPTERS[0].file:
-        at.switch_page(page_file).run()
+    at = open_chapter(None if page_file == CHAPTERS[0].file else page_file, timeout=120)
     history = []
     for _ in range(RERUNS_PER_PAGE):
         history.append(random_change(at, rng))

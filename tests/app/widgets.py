@@ -25,14 +25,21 @@ def option_value(w, label: str):
     return None
 
 
-def open_chapter(page_file: str, at=None, timeout: float = 240):
-    """The app with ``page_file`` shown (a fresh AppTest unless ``at`` is given), no exception."""
+def open_chapter(page_file: str | None, at=None, timeout: float = 240, query=None):
+    """The app with ``page_file`` shown (a fresh AppTest unless ``at`` is given), no exception.
+
+    ``page_file=None`` stays on the page the app opens on (no switch). ``query`` replaces the
+    URL query parameters after the first run and before the switch (the arena reads them).
+    """
     from streamlit.testing.v1 import AppTest
 
     if at is None:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
         at.run()
-    at.switch_page(page_file).run()
+    if query is not None:
+        at.query_params = dict(query)
+    if page_file is not None:
+        at.switch_page(page_file).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
