@@ -4,10 +4,14 @@ For every page prints:
   rerun ms   median server-side rerun after a widget change (Streamlit's AppTest runs the
              script in-process; the first widget on the page that can change is changed),
   figure KB  total JSON of the page's Plotly figures as the server sends them,
-  charts s   browser time from navigation to every chart drawn (headless Chromium,
-             a page's second visit, so the server's caches are warm; skipped when
-             Chromium is absent).
-Targets on the 2-core machine: rerun ≤ 150 ms median, figures ≤ 1 MB, charts ≤ 2.5 s.
+  charts     how many Plotly charts the page draws,
+  nav s      browser time from a click on the page's sidebar link to every chart drawn
+             (headless Chromium; the page's second visit, so the server's caches are
+             warm; skipped when Chromium is absent): how a learner moves between chapters,
+  1st nav s  the same on the page's first visit since the server started,
+  link s     a fresh load of the page's address (a shared link), warm server: it also
+             loads and parses Plotly's code, which a sidebar click has already done.
+Targets on the 2-core machine: rerun ≤ 150 ms median, figures ≤ 1 MB, nav s ≤ 2.5 s.
 Run: python benchmarks/pages.py [--repeats N] [--no-browser]
 """
 
@@ -18,6 +22,7 @@ import logging
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,40 +88,79 @@ def rerun_times(page_file: str, repeats: int) -> tuple[list[float], str, int]:
     return times, moved, size
 
 
-def browser_times(url_paths: list[str]) -> dict[str, float]:
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, READY, start_app, stop_app, wait_ready
+@dataclass
+class BrowserTimes:
+    """Seconds from navigation to every chart of a page drawn, in headless Chromium."""
+
+    charts: int  # how many Plotly charts the page draws
+    nav_first: float  # sidebar click, the page's first visit since the server started
+    nav: float  # sidebar click again: the server's caches warm (what a learner mostly waits)
+    link: float  # a fresh load of the page's address, as from a shared link
+
+
+def browser_times(url_paths: list[str]) -> dict[str, BrowserTimes]:
+    from tests.e2e.conftest import (
+        CHARTS_DRAWN,
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        READY,
+        start_app,
+        stop_app,
+        wait_ready,
+    )
 
     if not Path(CHROMIUM).exists():
         return {}
     from playwright.sync_api import sync_playwright
 
+    drawn = f"""([away, n]) => {{
+        const h1 = document.querySelector('[data-testid="stMain"] h1');
+        return h1 !== null && h1.innerText !== away && document.querySelector('{READY}') !== null
+            && ({CHARTS_DRAWN})()
+            && document.querySelectorAll('[data-testid="stPlotlyChart"]').length >= n; }}"""
+
     (ROOT / "tests" / "e2e" / "artifacts").mkdir(exist_ok=True)
     proc, base = start_app()
-    out = {}
+    out: dict[str, BrowserTimes] = {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(base, wait_until="domcontentloaded")  # warm the server and caches once
-            page.wait_for_selector(READY, timeout=120_000)
-            for url_path in url_paths:
-                # First visit fills the server's caches and tells how many charts the
-                # page has; the timed second visit waits until that many are drawn.
-                page.goto(f"{base}/{url_path}", wait_until="domcontentloaded")
-                wait_ready(page, timeout=120_000)
-                charts = len(page.query_selector_all('[data-testid="stPlotlyChart"]'))
+
+            def timed(go, away: str = "", charts: int = 0) -> float:
                 t0 = time.perf_counter()
-                page.goto(f"{base}/{url_path}", wait_until="domcontentloaded")
-                page.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
-                page.wait_for_function(
-                    """(n) => document.querySelector('[data-testid="stApp"]')
-                                  .getAttribute('data-test-script-state') === 'notRunning'
-                              && Array.from(document.querySelectorAll(
-                                     '[data-testid="stPlotlyChart"] .main-svg')).length >= n""",
-                    arg=charts,
-                    timeout=120_000,
+                go()
+                page.wait_for_function(drawn, arg=[away, charts], timeout=120_000)
+                elapsed = time.perf_counter() - t0
+                wait_ready(page, timeout=120_000)  # let any rerun it triggers settle
+                return elapsed
+
+            def click(url_path: str) -> None:
+                page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/{url_path}"]').click()
+
+            # Start on a chart page (Plotly's code is then loaded), then rest on the
+            # progress page, which has no charts: every visit below starts from there.
+            page.goto(base, wait_until="domcontentloaded")
+            wait_ready(page, timeout=120_000)
+            home = PROGRESS_PAGE["url_path"]
+            click(home)
+            wait_ready(page, timeout=120_000)
+            away = page.inner_text('[data-testid="stMain"] h1')
+            for url_path in url_paths:
+                if url_path == home:
+                    continue
+                target = "" if url_path == CHAPTERS[0].url_path else url_path
+                nav_first = timed(lambda t=target: click(t), away)
+                charts = len(page.query_selector_all('[data-testid="stPlotlyChart"]'))
+                timed(lambda: click(home))
+                nav = timed(lambda t=target: click(t), away, charts)
+                link = timed(
+                    lambda t=target: page.goto(f"{base}/{t}", wait_until="domcontentloaded"),
+                    away,
+                    charts,
                 )
-                out[url_path] = time.perf_counter() - t0
+                timed(lambda: click(home))
+                out[url_path] = BrowserTimes(charts, nav_first, nav, link)
             browser.close()
     finally:
         stop_app(proc)
@@ -130,22 +174,35 @@ def main() -> None:
     args = parser.parse_args()
 
     browser = {} if args.no_browser else browser_times([u for _, u in PAGES])
-    print(f"{'page':18s} {'rerun ms':>9s} {'figure KB':>10s} {'charts s':>9s}  widget changed")
+    print(
+        f"{'page':18s} {'rerun ms':>9s} {'figure KB':>10s} {'charts':>7s} {'nav s':>6s}"
+        f" {'1st nav s':>10s} {'link s':>7s}  widget changed"
+    )
     misses = []
     for page_file, url_path in PAGES:
         times, moved, size = rerun_times(page_file, args.repeats)
         median = statistics.median(times)
-        charts = browser.get(url_path)
         row = f"{url_path:18s} {median:9.0f} {size / 1024:10.0f} "
-        row += f"{charts:9.2f}" if charts is not None else f"{'—':>9s}"
+        timing = browser.get(url_path)
+        if timing is not None:
+            row += (
+                f"{timing.charts:7d} {timing.nav:6.2f} {timing.nav_first:10.2f} {timing.link:7.2f}"
+            )
+        else:
+            row += f"{'—':>7s} {'—':>6s} {'—':>10s} {'—':>7s}"
         print(f"{row}  {moved}")
         if median > TARGETS["rerun_ms"]:
             misses.append(f"{url_path}: rerun {median:.0f} ms")
         if size / 1024 > TARGETS["figure_kb"]:
             misses.append(f"{url_path}: figures {size / 1024:.0f} KB")
-        if charts is not None and charts > TARGETS["charts_s"]:
-            misses.append(f"{url_path}: charts {charts:.2f} s")
-    print("targets: rerun ≤ 150 ms median, figures ≤ 1 MB, charts ≤ 2.5 s")
+        if timing is not None and timing.nav > TARGETS["charts_s"]:
+            misses.append(f"{url_path}: charts {timing.nav:.2f} s")
+    print("targets: rerun ≤ 150 ms median, figures ≤ 1 MB, charts ≤ 2.5 s after a sidebar click")
+    print(
+        "nav s: sidebar click to every chart drawn, caches warm; 1st nav s: the same on the"
+        " page's first visit since the server started; link s: a fresh load of the page's"
+        " address (a shared link), which also loads and parses Plotly's code in the browser"
+    )
     print("all targets met" if not misses else "missed: " + "; ".join(misses))
 
 
