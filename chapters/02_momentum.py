@@ -116,15 +116,15 @@ carry on from where they are; click a panel to start both somewhere else.
 )
 ch02.sgd_vs_momentum()
 st.markdown(
-    """
-**What to notice.** On the left, SGD rattles across the trough, each bounce a little
-smaller, and then creeps up the floor. On the right, the velocity along the floor
-keeps growing, so momentum covers the length of the trough in far fewer steps. It
-does not stop swinging across the trough, though: at a high β it sways from wall to
-wall in wider, slower arcs, because the same inertia that builds speed also carries it
-past the floor. Lower β and the sway dies sooner but the speed-up shrinks; the sweep
-above finds the best compromise for the current η. Push η past SGD's limit and only
-the momentum run survives.
+    f"""
+**What to notice.** On the left, SGD jumps from one wall of the trough to the other on
+every step while it creeps up the floor. On the right, the velocity adds up the steady
+pull along the floor, while the pushes across it alternate in sign and largely cancel:
+with a moderate β the zig-zag calms and the ball covers the trough in far fewer steps.
+Now try the usual β = {fmt(ch02.RACE_PRESETS["usual"][2])}: faster still, but the same inertia that builds speed carries
+the ball past the floor, and it sways from wall to wall in wider, slower arcs. With too
+much memory the sway takes over. The sweep above finds the best compromise for the
+current η. Push η past SGD's limit and only the momentum run survives.
 """
 )
 

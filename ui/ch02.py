@@ -34,6 +34,15 @@ RACE_LANDSCAPE = "ravine"
 RACE_RUNS = ("race:sgd", "race:momentum")
 RACE_ETA = 0.045  # plain SGD zig-zags visibly here (|1 − 40η| = 0.8, sign flipping)
 RACE_ETA_EXTRA = (0.04, 0.045, 0.06, 0.08, 0.09)
+# The race opens at a moderate β, where momentum visibly calms SGD's zig-zag; the presets
+# show the usual β = 0.9 (faster, but it sways) and too much memory.
+RACE_BETA = 0.5
+RACE_PRESETS = {
+    "calm": ("Moderate β: the zig-zag calms", RACE_ETA, RACE_BETA),
+    "usual": ("The usual β = 0.9: faster, but it sways", RACE_ETA, 0.9),
+    "heavy": ("β = 0.99: too much memory", RACE_ETA, 0.99),
+}
+SWAY_WINDOW = (20, 40)  # steps over which the sideways swing across the ravine is measured
 NAG_LANDSCAPES = ("elliptical", "bowl")
 NAG_RUNS = ("nag:classical", "nag:nesterov")
 STEP_COLOR = "#333333"  # the combined Nesterov step, apart from the red gradient arrow
@@ -149,6 +158,18 @@ class Outlook:
         below = np.nonzero(self.losses <= threshold)[0]
         return int(below[0]) if below.size else None
 
+    def sway(self, window: tuple[int, int] = SWAY_WINDOW) -> tuple[float, int]:
+        """How far the ball strays across the ravine (its steep axis θ₁, whose floor is
+        θ₁ = 0) during ``window``: the largest |θ₁| and how often θ₁ changes sign."""
+        first, last = window
+        if self.diverged_at is not None:
+            last = min(last, self.diverged_at)
+        across = self.params[first : last + 1, 0]
+        if across.size == 0:
+            return float("nan"), 0
+        flips = int(np.count_nonzero(np.signbit(across[1:]) != np.signbit(across[:-1])))
+        return float(np.max(np.abs(across))), flips
+
     def overshoot(self, start: tuple[float, float], minimum: tuple[float, float]) -> float:
         """Farthest distance past the minimum, along the line from the start through it."""
         m = np.asarray(minimum, dtype=np.float64)
@@ -170,6 +191,24 @@ def outlook(
         optimizers.make(optimizer, **hp), landscapes.get(landscape), start, LOOK_AHEAD_STEPS
     )
     return Outlook(traj.losses, traj.params, traj.diverged_at)
+
+
+def sway_sentence(sgd: Outlook, mom: Outlook) -> str:
+    """How far each run strays across the ravine once the first rush is over."""
+    (sgd_far, sgd_flips), (mom_far, mom_flips) = sgd.sway(), mom.sway()
+    if not (np.isfinite(sgd_far) and np.isfinite(mom_far)):
+        return ""
+    first, last = SWAY_WINDOW
+    verdict = (
+        "momentum has calmed the zig-zag"
+        if mom_far < sgd_far
+        else "momentum sways wider than SGD: its inertia carries it past the floor"
+    )
+    return (
+        f" Across the valley, between steps {first} and {last}, SGD is still up to "
+        f"{fmt(sgd_far, 2)} off the floor and changes side {sgd_flips} times; momentum is up "
+        f"to {fmt(mom_far, 2)} off and changes side {mom_flips} times: {verdict}."
+    )
 
 
 def steps_text(n: int | None, diverged_at: int | None) -> str:
@@ -384,6 +423,16 @@ def fastest_beta(lr: float, landscape: str, start: tuple[float, float]) -> tuple
     return float(BETA_GRID[best]), steps
 
 
+def _race_preset(name: str) -> None:
+    """Set the race's η and β and run both balls again from the start (intro played)."""
+    state = ps()
+    _, eta, beta = RACE_PRESETS[name]
+    st.session_state[state.key("race:lr")] = eta
+    st.session_state[state.key("race:beta")] = beta
+    for run_name in RACE_RUNS:
+        state.pop(f"run:{run_name}")
+
+
 def sgd_vs_momentum() -> None:
     """SGD and momentum on the ravine, same start, stepped together."""
 
@@ -391,6 +440,12 @@ def sgd_vs_momentum() -> None:
     def body() -> None:
         state = ps()
         land = landscapes.get(RACE_LANDSCAPE)
+        controls.try_buttons(
+            state,
+            "race:",
+            {name: label for name, (label, _, _) in RACE_PRESETS.items()},
+            _race_preset,
+        )
         c1, c2, c3 = st.columns([4, 4, 3], vertical_alignment="bottom")
         with c1:
             eta = controls.log_slider(
@@ -405,7 +460,7 @@ def sgd_vs_momentum() -> None:
                 f"η = {fmt(stability_limit(RACE_LANDSCAPE), 3)}.",
             )
         with c2:
-            beta = beta_slider(state, "race:beta", "Momentum β (right-hand run)")
+            beta = beta_slider(state, "race:beta", "Momentum β (right-hand run)", RACE_BETA)
         with c3:
             view = controls.view_toggle(state, "race:view")
         start = explorer.start_for(state, RACE_LANDSCAPE)
@@ -506,7 +561,7 @@ def sgd_vs_momentum() -> None:
             f"the loss drops below {fmt(THRESHOLD)} after "
             f"**{steps_text(ahead_sgd.steps_to(THRESHOLD), ahead_sgd.diverged_at)}** for SGD "
             f"and **{steps_text(ahead_mom.steps_to(THRESHOLD), ahead_mom.diverged_at)}** "
-            "for momentum."
+            "for momentum." + sway_sentence(ahead_sgd, ahead_mom)
         )
         best_beta, best_steps = fastest_beta(eta, RACE_LANDSCAPE, start)
         if best_steps is not None:

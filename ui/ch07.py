@@ -540,16 +540,9 @@ def schedule_in_action() -> None:
     @st.fragment
     def body() -> None:
         state = ps()
-        with st.container(horizontal=True, gap="small"):
-            st.markdown("**Try:**")
-            for name, preset in PRESETS.items():
-                st.button(
-                    str(preset["label"]),
-                    key=state.key(f"action:preset:{name}"),
-                    on_click=_set_preset,
-                    args=(name,),
-                    icon=":material/bolt:",
-                )
+        controls.try_buttons(
+            state, "action:", {name: str(p["label"]) for name, p in PRESETS.items()}, _set_preset
+        )
         c1, c2, c3 = st.columns([2, 4, 2], vertical_alignment="bottom")
         with c1:
             opt_name = controls.choice(

@@ -9,7 +9,7 @@ widgets that were not rendered in the last run).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -325,3 +325,20 @@ def step_scrubber(
             persist_state=PERSIST,
         )
     )
+
+
+def try_buttons(
+    ps: PageState, key_prefix: str, labels: Mapping[str, str], on_pick: Callable[[str], None]
+) -> None:
+    """A "Try:" row of preset buttons; clicking one calls ``on_pick(name)`` (a callback,
+    so the preset is in place before the widgets below it are drawn)."""
+    with st.container(horizontal=True, gap="small"):
+        st.markdown("**Try:**")
+        for name, label in labels.items():
+            st.button(
+                label,
+                key=ps.key(f"{key_prefix}preset:{name}"),
+                on_click=on_pick,
+                args=(name,),
+                icon=":material/bolt:",
+            )

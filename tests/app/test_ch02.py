@@ -99,12 +99,42 @@ def test_race_opens_played_and_sliders_change_the_figure(at):
     assert race_spec(at)["data"] != before
     # A new η continues from the buffers: history kept, one more step taken.
     assert at.session_state[RACE_MOM].steps == ch02.RACE_INTRO_STEPS + 1
-    assert at.session_state[RACE_MOM].hyperparams == {"lr": 0.02, "beta": 0.9}
+    assert at.session_state[RACE_MOM].hyperparams == {"lr": 0.02, "beta": ch02.RACE_BETA}
 
-    at.slider(key="ch02::race:beta").set_value(0.5).run()
-    assert at.session_state[RACE_MOM].hyperparams["beta"] == 0.5
+    at.slider(key="ch02::race:beta").set_value(0.8).run()
+    assert at.session_state[RACE_MOM].hyperparams["beta"] == 0.8
     at.button(key="ch02::race:btn:reset").click().run()
     assert at.session_state[RACE_SGD].steps == at.session_state[RACE_MOM].steps == 0
+
+
+def _looking_ahead(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Looking ahead**"))
+
+
+def test_race_opens_where_momentum_calms_the_zig_zag_and_presets_show_the_sway(at):
+    # At the opening β the engine's look-ahead finds momentum straying less across the
+    # valley than SGD, and the page says so with the measured numbers.
+    sgd = ch02.outlook("sgd", ch02.RACE_ETA, None, "ravine", landscapes.get("ravine").start)
+    mom = ch02.outlook(
+        "momentum", ch02.RACE_ETA, ch02.RACE_BETA, "ravine", landscapes.get("ravine").start
+    )
+    (sgd_far, sgd_flips), (mom_far, mom_flips) = sgd.sway(), mom.sway()
+    assert mom_far < sgd_far and mom_flips < sgd_flips
+    text = _looking_ahead(at)
+    assert "momentum has calmed the zig-zag" in text
+    assert f"changes side {sgd_flips} times" in text and f"changes side {mom_flips} times" in text
+
+    # Step a little, then the "usual β" preset: η and β set, both runs start again with
+    # the opening stretch played, and the page now reports the wider sway.
+    at.button(key="ch02::race:btn:step").click().run()
+    at.button(key="ch02::race:preset:usual").click().run()
+    assert not at.exception
+    _, eta, beta = ch02.RACE_PRESETS["usual"]
+    assert at.slider(key="ch02::race:beta").value == beta
+    run = at.session_state[RACE_MOM]
+    assert run.hyperparams == {"lr": eta, "beta": beta}
+    assert run.steps == at.session_state[RACE_SGD].steps == ch02.RACE_INTRO_STEPS
+    assert "momentum sways wider than SGD" in _looking_ahead(at)
 
 
 def test_race_steps_and_buffers_survive_a_page_switch(at):
@@ -118,7 +148,7 @@ def test_race_steps_and_buffers_survive_a_page_switch(at):
     path = mom.path.copy()
     # The engine, run directly, agrees with the stored buffers.
     land = landscapes.get("ravine")
-    opt = optimizers.make("momentum", lr=ch02.RACE_ETA, beta=0.9)
+    opt = optimizers.make("momentum", lr=ch02.RACE_ETA, beta=ch02.RACE_BETA)
     params, state = np.array(land.start, dtype=float), None
     state = opt.init(params)
     for _ in range(3):
