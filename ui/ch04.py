@@ -346,7 +346,8 @@ def internals_visualiser() -> None:
             help="Moves the highlighted step on the charts; its arithmetic is below them.",
         )
         st.plotly_chart(
-            internals_figure(data, lr, step),
+            # Memoised: scrubbing back to a step seen before costs nothing (a build is ~60 ms).
+            figures.memo_figure(internals_figure, data, lr, step),
             key=state.key("viz:chart"),
             config={"displayModeBar": False},
         )
