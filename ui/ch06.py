@@ -966,18 +966,17 @@ def memory_calculator() -> None:
         state = ps()
         rows_key, cols_key = state.key("mem:rows"), state.key("mem:cols")
 
-        def preset(shape: tuple[int, int]) -> None:
-            st.session_state[rows_key], st.session_state[cols_key] = shape
+        def preset(label: str) -> None:
+            st.session_state[rows_key], st.session_state[cols_key] = MEMORY_PRESETS[label]
 
-        with st.container(horizontal=True, gap="small"):
-            for label, shape in MEMORY_PRESETS.items():
-                st.button(
-                    label,
-                    key=state.key(f"mem:preset:{label}"),
-                    on_click=preset,
-                    args=(shape,),
-                    icon=":material/grid_on:",
-                )
+        controls.try_buttons(
+            state,
+            "mem:",
+            {label: label for label in MEMORY_PRESETS},
+            preset,
+            title=None,
+            icon=":material/grid_on:",
+        )
         c1, c2 = st.columns(2)
         with c1:
             rows = st.number_input(

@@ -328,17 +328,24 @@ def step_scrubber(
 
 
 def try_buttons(
-    ps: PageState, key_prefix: str, labels: Mapping[str, str], on_pick: Callable[[str], None]
+    ps: PageState,
+    key_prefix: str,
+    labels: Mapping[str, str],
+    on_pick: Callable[[str], None],
+    *,
+    title: str | None = "Try:",
+    icon: str = ":material/bolt:",
 ) -> None:
-    """A "Try:" row of preset buttons; clicking one calls ``on_pick(name)`` (a callback,
-    so the preset is in place before the widgets below it are drawn)."""
+    """A row of preset buttons (after a bold ``title``); clicking one calls ``on_pick(name)``
+    as a callback, so the preset is in place before the widgets below it are drawn."""
     with st.container(horizontal=True, gap="small"):
-        st.markdown("**Try:**")
+        if title:
+            st.markdown(f"**{title}**")
         for name, label in labels.items():
             st.button(
                 label,
                 key=ps.key(f"{key_prefix}preset:{name}"),
                 on_click=on_pick,
                 args=(name,),
-                icon=":material/bolt:",
+                icon=icon,
             )
