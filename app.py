@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.nav import build_pages, sidebar_progress
+from ui.remember import keep_progress, restore_progress
 
 st.set_page_config(
     page_title="Optimizers, interactively",
@@ -21,5 +22,7 @@ st.set_page_config(
 # A few phone-width rules (tables, equations); style-only HTML takes no room on the page.
 st.html(Path(__file__).parent / "ui" / "phone.css")
 page = st.navigation(build_pages(), position="sidebar", expanded=True)
+restore_progress()  # a reload finds its quiz progress again (a cookie in the browser)
 sidebar_progress()
 page.run()
+keep_progress()

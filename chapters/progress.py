@@ -80,11 +80,6 @@ st.dataframe(
 )
 
 
-def known_questions() -> dict[str, list[str]]:
-    """Every chapter's question ids, for checking an uploaded file."""
-    return {str(ch.number): quiz.question_ids(ch.number) for ch in CHAPTERS}
-
-
 def reset_chapter(number: int) -> None:
     progress.reset_chapter(st.session_state, number)
     for spec in quiz.load_quiz(number):  # fresh attempts, fresh numbers
@@ -103,7 +98,7 @@ def reset_everything() -> None:
 def restore_from_upload() -> None:
     uploaded = st.session_state.get(UPLOAD_KEY)
     data = uploaded.getvalue() if uploaded is not None else None
-    result = progress.handle_import(st.session_state, data, known_questions())
+    result = progress.handle_import(st.session_state, data, quiz.known_questions())
     st.session_state[RESULT_KEY] = (result.ok, result.message)
 
 
@@ -144,6 +139,11 @@ for ch in with_quiz:
             )
 
 st.subheader("Keep or restore your progress")
+st.caption(
+    "This browser keeps your progress in a cookie, so reloading the page does not lose it; "
+    "nothing is stored on the server. Resetting here clears it too. To carry your progress "
+    "to another browser or computer, download the file and upload it there."
+)
 left, right = st.columns(2, gap="large")
 with left:
     st.markdown("**Download** a file with every answer's result, to upload later.")
@@ -166,7 +166,7 @@ with right:
     )
     if uploaded is not None:
         try:
-            incoming = progress.parse_progress(uploaded.getvalue(), known_questions())
+            incoming = progress.parse_progress(uploaded.getvalue(), quiz.known_questions())
         except ValueError as exc:
             st.error(f"Could not use that file: {exc}. Nothing was changed.")
         else:

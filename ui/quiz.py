@@ -31,6 +31,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ui.chapters import CHAPTERS
+
 QUIZ_DIR = Path(__file__).resolve().parent.parent / "content" / "quiz"
 LETTERS = "ABCDEFGH"
 
@@ -150,6 +152,11 @@ def load_quiz(chapter: int) -> tuple[QuestionSpec, ...]:
 
 def question_ids(chapter: int) -> list[str]:
     return [s.id for s in load_quiz(chapter)]
+
+
+def known_questions() -> dict[str, list[str]]:
+    """Every chapter's question ids, for checking progress read from a file or a cookie."""
+    return {str(ch.number): question_ids(ch.number) for ch in CHAPTERS}
 
 
 def fresh_seed() -> int:

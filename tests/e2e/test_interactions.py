@@ -107,6 +107,34 @@ def test_answering_a_quiz_question_shows_feedback(page, app_url):
     assert exceptions_on(page) == []
 
 
+SIDEBAR_SCORES = """() => document.querySelector('[data-testid="stSidebar"]').innerText"""
+
+
+def test_quiz_progress_survives_a_reload(page, app_url):
+    """Session state dies with the connection; the progress comes back from the cookie."""
+    open_page(page, chapter_url(app_url, CHAPTERS[0]))
+    question = page.locator('[data-testid="stRadio"]').first
+    question.scroll_into_view_if_needed()
+    question.locator("label").nth(1).click()
+    click_button(page, "Check answer")
+    page.wait_for_selector("text=/^(Correct|Not quite)/", timeout=30_000)
+    wait_ready(page)
+    page.wait_for_function("() => document.cookie.includes('optimizers_progress=')", timeout=30_000)
+    before = page.evaluate(SIDEBAR_SCORES)
+    assert "◐" in before or "✅" in before  # chapter 0 started
+
+    page.reload(wait_until="domcontentloaded")
+    wait_ready(page)
+    assert page.evaluate(SIDEBAR_SCORES) == before
+    # A fresh browser (no cookie) starts clean.
+    other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    fresh = other.new_page()
+    open_page(fresh, chapter_url(app_url, CHAPTERS[0]))
+    assert "◐" not in fresh.evaluate(SIDEBAR_SCORES) and "✅" not in fresh.evaluate(SIDEBAR_SCORES)
+    other.close()
+    assert exceptions_on(page) == []
+
+
 TRACE_NAMES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(g =>
     (g._fullData || []).map(t => t.name || ''))"""
 
