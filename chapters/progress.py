@@ -17,8 +17,8 @@ CONFIRM_KEY = "progress::confirm-reset"
 st.title("Your progress")
 st.markdown(
     "*How far you have come, and what is left.* A question counts as done when your latest "
-    "answer to it was right. Progress lives in this browser session only: download it to "
-    "keep it, and upload it later to carry on where you stopped."
+    "answer to it was right. Progress stays in this browser, even across a reload; download "
+    "it to keep a copy or to carry on in another browser."
 )
 
 scores = {ch.number: chapter_score(ch.number) for ch in CHAPTERS}
