@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.app.widgets import open_chapter
+from tests.app.widgets import open_chapter, page_text
 from ui import quiz
 
 TIMEOUT = 60
@@ -27,17 +27,6 @@ def explorer_spec(at):
         if "click anywhere" in title or "(3-D)" in title:
             return spec
     raise AssertionError("explorer chart not found")
-
-
-def page_text(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [str(m.value) for m in at.metric] + [c.value for c in at.code]
-    parts += [e.value for e in at.get("latex")] if at.get("latex") else []
-    for table in at.table:
-        parts.append(table.value.to_string())
-    for frame in at.dataframe:
-        parts.append(frame.value.to_string())
-    return "\n".join(parts)
 
 
 def metric(at, label):

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import minibatch, worked
-from tests.app.widgets import open_chapter
+from tests.app.widgets import open_chapter, page_text
 from ui import ch01
 from ui.state import PageState
 
@@ -42,16 +42,6 @@ def chart(at: AppTest, starts: str) -> dict:
     found = [spec for title, spec in charts(at).items() if title.startswith(starts)]
     assert found, f"no chart titled {starts!r}: {list(charts(at))}"
     return found[0]
-
-
-def page_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown]
-    parts += [c.value for c in at.caption]
-    parts += [c.value for c in at.code]
-    parts += [f"{m.label}: {m.value}" for m in at.metric]
-    for table in at.table:
-        parts.append(table.value.to_string())
-    return "\n".join(parts)
 
 
 def table_with(at: AppTest, column: str):

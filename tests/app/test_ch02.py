@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import landscapes, optimizers, worked
-from tests.app.widgets import open_chapter
+from tests.app.widgets import open_chapter, page_text
 from ui import ch02, quiz
 
 TIMEOUT = 90
@@ -44,17 +44,6 @@ def race_spec(at):
         ):
             return spec
     raise AssertionError("race chart not found")
-
-
-def page_text(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [str(m.value) for m in at.metric] + [c.value for c in at.code]
-    parts += [e.value for e in at.get("latex")]
-    for table in at.table:
-        parts.append(table.value.to_string())
-    for frame in at.dataframe:
-        parts.append(frame.value.to_string())
-    return "\n".join(parts)
 
 
 def worked_table(at):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.widgets import open_chapter
+from tests.app.widgets import open_chapter, page_text
 
 PAGE = "chapters/03_adagrad_rmsprop.py"
 OTHER_PAGE = "chapters/00_landscape.py"
@@ -42,13 +42,6 @@ def find_table(at: AppTest, column: str, first_gradient: float | None = None):
         ):
             return df
     raise AssertionError(f"no table with column {column!r}")
-
-
-def page_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown]
-    parts += [t.value.to_string() for t in at.table]
-    parts += [c.value for c in at.caption]
-    return "\n".join(parts)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +81,7 @@ def test_rmsprop_checked_numbers(page):
 
 
 def test_no_nan_and_no_wrong_source_numbers(page):
-    text = page_text(page)
+    text = page_text(page, code=False)
     assert not re.search(r"\bnan\b", text, re.IGNORECASE)
     # The lesson claims AdaGrad's G is about 85,000 after 10,000 steps of A's gradients;
     # the engine's sum is 10,000 × mean(g²) = 81,750.

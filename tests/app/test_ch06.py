@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.app.widgets import open_chapter
+from tests.app.widgets import open_chapter, page_text
 from ui import ch06, quiz
 
 TIMEOUT = 120
@@ -25,18 +25,6 @@ def chart(at, title_part):
         if title_part in title:
             return spec
     raise AssertionError(f"no chart titled like {title_part!r}")
-
-
-def page_text(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [str(m.value) for m in at.metric] + [c.value for c in at.code]
-    parts += [w.value for w in at.warning]
-    parts += [e.value for e in at.get("latex")] if at.get("latex") else []
-    for table in at.table:
-        parts.append(table.value.to_string())
-    for frame in at.dataframe:
-        parts.append(frame.value.to_string())
-    return "\n".join(parts)
 
 
 def test_page_renders_with_every_section(at):

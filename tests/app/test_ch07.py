@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.app.widgets import open_chapter
+from tests.app.widgets import open_chapter, page_text
 from ui import quiz
 
 TIMEOUT = 120
@@ -43,16 +43,6 @@ def landscape_spec(at):
 
 def prose(at) -> str:
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
-
-
-def page_text(at) -> str:
-    parts = [prose(at)] + [str(m.value) for m in at.metric] + [c.value for c in at.code]
-    parts += [w.value for w in at.warning] + [i.value for i in at.info]
-    for table in at.table:
-        parts.append(table.value.to_string())
-    for frame in at.dataframe:
-        parts.append(frame.value.to_string())
-    return "\n".join(parts)
 
 
 def metric(at, label):

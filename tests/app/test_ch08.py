@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import landscapes, optimizers, simulate
-from tests.app.widgets import open_chapter
+from tests.app.widgets import open_chapter, page_text
 from ui import arena, quiz
 from ui.arena import Setup, setup_to_query
 
@@ -58,14 +58,6 @@ def leaderboard(at):
         if "rank" in frame.value.columns:
             return frame.value
     raise AssertionError("leaderboard not found")
-
-
-def page_text(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [w.value for w in at.warning] + [c.value for c in at.code]
-    for frame in at.dataframe:
-        parts.append(frame.value.to_string())
-    return "\n".join(parts)
 
 
 def step(at, times=1):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine import optimizers
-from tests.app.widgets import open_chapter
+from tests.app.widgets import open_chapter, page_text
 from ui import cheatsheet as cs
 from ui import progress
 
@@ -40,16 +40,6 @@ def spread_spec(at):
         if spec["data"] and spec["data"][0].get("name") == "spread":
             return spec
     raise AssertionError("sensitivity chart not found")
-
-
-def page_text(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [i.value for i in at.info] + [w.value for w in at.warning]
-    for table in at.table:
-        parts.append(table.value.to_string())
-    for frame in at.dataframe:
-        parts.append(frame.value.to_string())
-    return "\n".join(parts)
 
 
 def answer(at, question, text):

@@ -47,3 +47,17 @@ def open_chapter(page_file: str | None, at=None, timeout: float = 240, query=Non
 def chart_data(at, key: str) -> list:
     """The traces of the chart with widget key ``key``, as plotly JSON."""
     return json.loads(at.get_by_key(key).proto.spec)["data"]
+
+
+def page_text(at, *, code: bool = True) -> str:
+    """Everything a learner reads on the page as one string: prose, captions, metrics
+    ("label: value"), code panels and their output (unless ``code=False``: source code
+    may say ``np.nan``), equations, alerts, tables and data frames."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [f"{m.label}: {m.value}" for m in at.metric]
+    parts += [c.value for c in at.code] if code else []
+    parts += [e.value for e in at.get("latex")]
+    for alerts in (at.info, at.warning, at.error, at.success):
+        parts += [a.value for a in alerts]
+    parts += [t.value.to_string() for t in at.table] + [f.value.to_string() for f in at.dataframe]
+    return "\n".join(parts)
