@@ -543,16 +543,13 @@ def sgd_vs_momentum() -> None:
             run_summary(sgd, "SGD")
         with right:
             run_summary(mom, "Momentum")
-        st.plotly_chart(
-            figures.memo_figure(
-                figures.loss_curve_figure,
-                traces,
-                log_y=True,
-                title="Loss per step, both runs (log scale)",
-                height=300,
-            ),
-            key=state.key("race:loss"),
-            config={"displayModeBar": False},
+        explorer.loss_chart(
+            state,
+            "race:loss",
+            traces,
+            log_y=True,
+            title="Loss per step, both runs (log scale)",
+            height=300,
         )
         ahead_sgd = outlook("sgd", eta, None, RACE_LANDSCAPE, start)
         ahead_mom = outlook("momentum", eta, beta, RACE_LANDSCAPE, start)
@@ -1122,16 +1119,8 @@ def nesterov_lab() -> None:
             run_summary(classical, "Classical")
         with b:
             run_summary(nesterov, "Nesterov")
-        st.plotly_chart(
-            figures.memo_figure(
-                figures.loss_curve_figure,
-                traces,
-                log_y=True,
-                title="Loss per step (log scale)",
-                height=280,
-            ),
-            key=state.key("nag:loss"),
-            config={"displayModeBar": False},
+        explorer.loss_chart(
+            state, "nag:loss", traces, log_y=True, title="Loss per step (log scale)", height=280
         )
         ahead_c = outlook("momentum", eta, beta, land_name, start)
         ahead_n = outlook("nesterov", eta, beta, land_name, start)

@@ -312,12 +312,8 @@ def adaptive_race() -> None:
                 key=state.key("race:bars"),
                 config={"displayModeBar": False},
             )
-            st.plotly_chart(
-                figures.loss_curve_figure(
-                    traces, current_step=step, title="Loss per step", height=250
-                ),
-                key=state.key("race:loss"),
-                config={"displayModeBar": False},
+            explorer.loss_chart(
+                state, "race:loss", traces, current_step=step, title="Loss per step", height=250
             )
         st.table(rate_table(runs, step))
         st.markdown(race_story(runs, step, rates))

@@ -564,11 +564,7 @@ def bias_comparison() -> None:
                     st.metric("Last step length", fmt(last, 3), width="content")
                 status = explorer.run_status(run)
                 st.caption(f"{status.label}: {status.detail}")
-            st.plotly_chart(
-                figures.loss_curve_figure(traces, title="Loss per step", height=260),
-                key=state.key("bc:loss"),
-                config={"displayModeBar": False},
-            )
+            explorer.loss_chart(state, "bc:loss", traces, title="Loss per step", height=260)
         st.caption(f"**{land.title}.** {land.description}")
 
         st.subheader("The first steps, side by side")

@@ -1252,13 +1252,7 @@ def race() -> None:
             explorer.landscape_chart(state, "race", land_name, fig, view)
         with right:
             st.dataframe(race_table(runs), hide_index=True)
-            st.plotly_chart(
-                figures.memo_figure(
-                    figures.loss_curve_figure, traces, title="Loss per step", height=300
-                ),
-                key=state.key("race:loss"),
-                config={"displayModeBar": False},
-            )
+            explorer.loss_chart(state, "race:loss", traces, title="Loss per step", height=300)
         st.caption(f"**{land.title}.** {land.description}")
 
     arena()

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import landscapes, optimizers, schedules, transforms, worked
-from ui import controls, figures, palette
+from ui import controls, explorer, figures, palette
 from ui.explorer import landscape_chart, landscape_grid, start_for
 from ui.numbers import fmt
 from ui.state import PageState, Run, advance, sync_run
@@ -677,16 +677,8 @@ def schedule_in_action() -> None:
             with st.container(horizontal=True, gap="medium"):
                 st.metric("Loss · constant", _loss_text(const_run), width="content")
                 st.metric(f"Loss · {sched_title}", _loss_text(sched_run), width="content")
-            st.plotly_chart(
-                figures.memo_figure(
-                    figures.loss_curve_figure,
-                    traces,
-                    log_y=True,
-                    title="Loss per step",
-                    height=260,
-                ),
-                key=state.key("action:loss"),
-                config={"displayModeBar": False},
+            explorer.loss_chart(
+                state, "action:loss", traces, log_y=True, title="Loss per step", height=260
             )
             shown = np.arange(max(int(horizon), steps_done) + 1)
             st.plotly_chart(

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -91,6 +92,18 @@ def on_landscape_click(ps: PageState, name: str, landscape: str, chart_key: str)
 
 
 DRAG_HINT = "Drag to turn the surface. Switch to 2-D to click a new start."
+
+
+def loss_chart(
+    ps: PageState, name: str, traces: Sequence[figures.PathTrace], **options: Any
+) -> None:
+    """The loss-per-step chart of ``traces`` under key ``name`` (memoised; ``options`` as
+    for :func:`ui.figures.loss_curve_figure`)."""
+    st.plotly_chart(
+        figures.memo_figure(figures.loss_curve_figure, list(traces), **options),
+        key=ps.key(name),
+        config={"displayModeBar": False},
+    )
 
 
 def landscape_chart(
@@ -188,11 +201,7 @@ def landscape_explorer(
         with right:
             run_metrics(run)
             status_badge(run_status(run))
-            st.plotly_chart(
-                figures.loss_curve_figure([path_trace(run)], title="Loss per step", height=280),
-                key=ps.key(f"{name}:loss"),
-                config={"displayModeBar": False},
-            )
+            loss_chart(ps, f"{name}:loss", [path_trace(run)], title="Loss per step", height=280)
         st.caption(f"**{land.title}.** {land.description}")
 
     explorer()
