@@ -1,15 +1,16 @@
 """Optimizers, interactively: the entry point.
 
-Run with ``streamlit run app.py``. The chapter list lives in ``ui/chapters.py``;
-this file only configures the page, builds the navigation and draws the sidebar.
+Run with ``streamlit run app.py``. The chapter list lives in ``core/toc.py`` and each
+chapter in its folder under ``chapters/``; this file only configures the page, builds
+the navigation and draws the sidebar.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from ui.nav import build_pages, sidebar_progress
-from ui.remember import keep_progress, restore_progress
+from core.nav import build_pages, sidebar_progress
+from core.remember import keep_progress, restore_progress
 
 st.set_page_config(
     page_title="Optimizers, interactively",
@@ -20,7 +21,7 @@ st.set_page_config(
 )
 
 # A few phone-width rules (tables, equations); style-only HTML takes no room on the page.
-st.html(Path(__file__).parent / "ui" / "phone.css")
+st.html(Path(__file__).parent / "core" / "phone.css")
 page = st.navigation(build_pages(), position="sidebar", expanded=True)
 restore_progress()  # a reload finds its quiz progress again (a cookie in the browser)
 sidebar_progress()

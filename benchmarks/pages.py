@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from tests.app.widgets import open_chapter, option_value  # noqa: E402
-from ui.chapters import CHAPTERS, PROGRESS_PAGE  # noqa: E402
+from core.toc import CHAPTERS, PROGRESS_PAGE  # noqa: E402
+from tests.apptest import open_chapter, option_value  # noqa: E402
 
 logging.disable(logging.WARNING)  # AppTest's bare-mode chatter would bury the table
 

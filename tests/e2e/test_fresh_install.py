@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from core.toc import CHAPTERS, PROGRESS_PAGE
 from tests.e2e.conftest import ROOT, exceptions_on, open_page, start_app, stop_app
-from ui.chapters import CHAPTERS, PROGRESS_PAGE
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from core.toc import CHAPTERS
 from tests.e2e.conftest import chapter_url, exceptions_on, open_page, wait_ready
-from ui.chapters import CHAPTERS
 
 pytestmark = pytest.mark.e2e
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.toc import CHAPTERS, PROGRESS_PAGE
 from tests.e2e.conftest import (
     ARTIFACTS,
     DESKTOP,
@@ -16,7 +17,6 @@ from tests.e2e.conftest import (
     start_app,
     stop_app,
 )
-from ui.chapters import CHAPTERS, PROGRESS_PAGE
 
 pytestmark = pytest.mark.e2e
 

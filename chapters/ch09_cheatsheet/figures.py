@@ -1,0 +1,264 @@
+"""Chapter 9's figures: the decision flowchart with the taken path, and how far the final
+loss moves as each hyperparameter sweeps its range."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from chapters.ch09_cheatsheet.logic import SpreadRow
+from chapters.ch09_cheatsheet.tree import FLOW_FADED, FLOW_PATH_COLOR, FlowEdge, FlowNode
+from kit import palette
+from kit.plots.base import base_layout, decade_ticks
+
+
+def decision_tree_figure(
+    nodes: Sequence[FlowNode],
+    edges: Sequence[FlowEdge],
+    *,
+    path: Sequence[str] = (),
+    title: str | None = None,
+    height: int = 460,
+) -> go.Figure:
+    """The decision flowchart: the taken ``path`` (node ids from the root) drawn in colour.
+
+    Traces, in order: faded edges, path edges, edge labels, nodes. Nodes on the path and
+    the answers open at its end stay bright; the rest fade. The label and node traces
+    carry node ids as ``customdata`` (a click on an edge label picks the node it leads
+    to); the edge traces carry none, so a click on a line picks nothing.
+    """
+    where = {n.id: (n.x, n.y) for n in nodes}
+    on_path = set(path)
+    path_edges = {(a, b) for a, b in zip(path, path[1:], strict=False)}
+    frontier = path[-1] if path else None
+    open_children = {e.child for e in edges if e.parent == frontier}
+    bright = on_path | open_children
+
+    def segments(chosen: bool) -> tuple[list[float | None], list[float | None]]:
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for e in edges:
+            if e.parent not in where or e.child not in where:
+                continue
+            if ((e.parent, e.child) in path_edges) != chosen:
+                continue
+            (x0, y0), (x1, y1) = where[e.parent], where[e.child]
+            xm = x0 + 0.3  # an elbow: a short way across, down to the child's row, along it
+            xs += [x0, xm, xm, x1, None]
+            ys += [y0, y0, y1, y1, None]
+        return xs, ys
+
+    fig = go.Figure()
+    for chosen in (False, True):
+        xs, ys = segments(chosen)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={
+                    "color": FLOW_PATH_COLOR if chosen else "#d5d5d5",
+                    "width": 4 if chosen else 1.3,
+                },
+                hoverinfo="skip",
+                name="your path" if chosen else "other answers",
+                showlegend=False,
+            )
+        )
+    labelled = [e for e in edges if e.label and e.child in where and e.parent in where]
+    fig.add_trace(
+        go.Scatter(
+            x=[where[e.parent][0] + 0.33 for e in labelled],
+            y=[where[e.child][1] for e in labelled],
+            mode="text",
+            text=[f"<b>{e.label}</b>" if e.child in on_path else e.label for e in labelled],
+            textposition="top right",
+            textfont={
+                "size": 10,
+                "color": [
+                    FLOW_PATH_COLOR
+                    if e.child in on_path
+                    else ("#333" if e.child in open_children else "#aaa")
+                    for e in labelled
+                ],
+            },
+            customdata=[e.child for e in labelled],
+            hovertemplate="answer: %{text}<extra>click to choose</extra>",
+            name="answers",
+            showlegend=False,
+        )
+    )
+    is_on = [n.id in on_path for n in nodes]
+    is_bright = [n.id in bright for n in nodes]
+    fig.add_trace(
+        go.Scatter(
+            x=[n.x for n in nodes],
+            y=[n.y for n in nodes],
+            mode="markers+text",
+            text=[
+                f"<b>{n.label}</b>" if on else n.label for n, on in zip(nodes, is_on, strict=True)
+            ],
+            textposition=[n.text_position for n in nodes],
+            textfont={
+                "size": 10.5,
+                "color": ["#1f2933" if b else "#a0a0a0" for b in is_bright],
+            },
+            customdata=[n.id for n in nodes],
+            hovertext=[n.hover or n.label for n in nodes],
+            hovertemplate="%{hovertext}<extra>click to go here</extra>",
+            marker={
+                "symbol": ["diamond" if n.kind == "question" else "circle" for n in nodes],
+                "size": [18 if on else 13 for on in is_on],
+                "color": [
+                    n.color if b else FLOW_FADED for n, b in zip(nodes, is_bright, strict=True)
+                ],
+                "opacity": [1.0 if b else 0.55 for b in is_bright],
+                "line": {
+                    "width": [3 if on else 1 for on in is_on],
+                    "color": [FLOW_PATH_COLOR if on else "#ffffff" for on in is_on],
+                },
+            },
+            selected={"marker": {"opacity": 1}},
+            unselected={"marker": {"opacity": 1}},
+            name="nodes",
+            showlegend=False,
+        )
+    )
+    base_layout(fig, title=title, height=height)
+    xs = [n.x for n in nodes] or [0.0]
+    ys = [n.y for n in nodes] or [0.0]
+    fig.update_xaxes(visible=False, range=[min(xs) - 0.6, max(xs) + 2.9], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[max(ys) + 0.7, min(ys) - 0.9], fixedrange=True)
+    fig.update_layout(
+        clickmode="event+select",
+        dragmode=False,
+        margin={"l": 4, "r": 4, "t": 40 if title else 8, "b": 4},
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def spread_figure(
+    rows: Sequence[SpreadRow],
+    *,
+    floor: float = 1e-12,
+    color: str = palette.OPTIMIZER_COLORS["adamw"],
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """How far the final loss moves when one hyperparameter sweeps its range, one row each.
+
+    Each row draws a line from the best to the worst final loss and a dot per value
+    (light at the low end of the range, dark at the high end); diverged runs are marked ✕
+    at the right edge. The x axis is the final loss on a log scale (losses below
+    ``floor`` sit at the floor, the hover keeps the true value); the annotation at the
+    right of a row gives the spread in decades.
+    """
+    fig = go.Figure()
+    labels = [r.label for r in rows]
+    finite = [
+        np.asarray(r.final_losses, dtype=np.float64)[
+            ~np.asarray(r.diverged, dtype=bool) & np.isfinite(r.final_losses)
+        ]
+        for r in rows
+    ]
+    all_finite = np.concatenate(finite) if finite else np.array([])
+    top = float(np.maximum(all_finite, floor).max()) * 30 if all_finite.size else 10.0
+    line_x: list[float | None] = []
+    line_y: list[str | None] = []
+    for row, ok_losses in zip(rows, finite, strict=True):
+        if ok_losses.size:
+            shown = np.maximum(ok_losses, floor)
+            line_x += [float(shown.min()), float(shown.max()), None]
+            line_y += [row.label, row.label, None]
+    fig.add_trace(
+        go.Scatter(
+            x=line_x,
+            y=line_y,
+            mode="lines",
+            line={"color": color, "width": 6},
+            opacity=0.3,
+            hoverinfo="skip",
+            showlegend=False,
+            name="spread",
+        )
+    )
+    for row in rows:
+        values = np.asarray(row.values, dtype=np.float64)
+        losses = np.asarray(row.final_losses, dtype=np.float64)
+        diverged = np.asarray(row.diverged, dtype=bool) | ~np.isfinite(losses)
+        shade = np.linspace(0.25, 1.0, len(values)) if len(values) > 1 else np.array([1.0])
+        ok = ~diverged
+        fig.add_trace(
+            go.Scatter(
+                x=np.maximum(losses[ok], floor),
+                y=[row.label] * int(ok.sum()),
+                customdata=np.stack([values[ok], losses[ok]], axis=-1),
+                mode="markers",
+                marker={
+                    "size": 10,
+                    "color": shade[ok],
+                    "colorscale": [[0.0, "#ffffff"], [1.0, color]],
+                    "cmin": 0.0,
+                    "cmax": 1.0,
+                    "line": {"width": 1, "color": "#333"},
+                },
+                name=row.label,
+                showlegend=False,
+                hovertemplate=(
+                    f"{row.label} = %{{customdata[0]:{row.value_format}}}<br>"
+                    "final loss %{customdata[1]:.3g}<extra></extra>"
+                ),
+            )
+        )
+        if diverged.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=[top] * int(diverged.sum()),
+                    y=[row.label] * int(diverged.sum()),
+                    customdata=values[diverged],
+                    mode="markers",
+                    marker={
+                        "symbol": "x-thin",
+                        "size": 10,
+                        "line": {"width": 2, "color": "#c0392b"},
+                    },
+                    name=f"{row.label}: diverged",
+                    showlegend=False,
+                    hovertemplate=(
+                        f"{row.label} = %{{customdata:{row.value_format}}}: diverged<extra></extra>"
+                    ),
+                )
+            )
+    for row, ok_losses in zip(rows, finite, strict=True):
+        if ok_losses.size:
+            shown = np.maximum(ok_losses, floor)
+            decades = float(np.log10(shown.max() / shown.min()))
+            text = f"{decades:.1f} decades" if decades >= 0.05 else "no change"
+        else:
+            text = "all diverged"
+        fig.add_annotation(
+            x=1.0,
+            xref="paper",
+            xanchor="right",
+            y=row.label,
+            yshift=14,
+            text=text,
+            showarrow=False,
+            font={"size": 11, "color": "#444"},
+        )
+    base_layout(fig, title=title, height=height or 110 + 62 * max(len(rows), 1))
+    fig.update_xaxes(
+        title_text="final loss after the run (log scale, lower is better)",
+        type="log",
+        exponentformat="power",
+    )
+    fig.update_yaxes(
+        title_text="swept hyperparameter",
+        categoryorder="array",
+        categoryarray=labels[::-1],
+    )
+    decade_ticks(fig)
+    return fig

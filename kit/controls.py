@@ -1,0 +1,351 @@
+"""Reusable Streamlit widgets whose values survive page switches.
+
+Every widget here takes a :class:`kit.state.PageState` and a short name; its key is
+``ps.key(name)`` and it is created with ``persist_state="session"`` (see
+:func:`persistent`), so leaving the page and coming back finds the same value
+(Streamlit otherwise drops the state of widgets that were not rendered in the last run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from engine import landscapes
+from kit import state as run_state
+from kit.format import format_rate
+from kit.options import log_options, nearest_option
+from kit.state import PageState
+
+
+def page_state(page: str) -> PageState:
+    """The live session (``st.session_state``) seen through ``page``'s namespace."""
+    return PageState(page, st.session_state)
+
+
+def persistent(ps: PageState, name: str) -> dict[str, str]:
+    """A widget's ``key`` and ``persist_state`` arguments: its value, stored under the
+    page's key for ``name``, survives leaving the page and coming back.
+
+    Usage: ``st.slider("β", 0.0, 0.99, key=..., ...)`` becomes
+    ``st.slider("β", 0.0, 0.99, **persistent(ps, "beta"))``.
+    """
+    return {"key": ps.key(name), "persist_state": "session"}
+
+
+def forget_stale(ps: PageState, name: str, options: Sequence[Any]) -> None:
+    """Drop widget ``name``'s stored value when it is no longer one of ``options`` (a
+    value from an older grid would make Streamlit raise)."""
+    key = ps.key(name)
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def option_slider(
+    ps: PageState,
+    name: str,
+    label: str,
+    options: Sequence[Any],
+    *,
+    default: Any,
+    format_func: Callable[[Any], str] | None = None,
+    help: str | None = None,
+) -> Any:
+    """A select-slider over fixed ``options`` whose value survives page switches."""
+    options = list(options)
+    forget_stale(ps, name, options)
+    formatting = {} if format_func is None else {"format_func": format_func}
+    return st.select_slider(
+        label, options=options, value=default, help=help, **formatting, **persistent(ps, name)
+    )
+
+
+def log_slider(
+    ps: PageState,
+    name: str,
+    label: str,
+    *,
+    low: float,
+    high: float,
+    default: float,
+    extra: Sequence[float] = (),
+    help: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> float:
+    """A select-slider over a log grid (for η, ε, λ …). Returns the chosen value."""
+    options = log_options(low, high, extra)
+    forget_stale(ps, name, options)
+    return st.select_slider(
+        label,
+        options=options,
+        value=nearest_option(options, default),
+        format_func=format_rate,
+        help=help,
+        on_change=on_change,
+        **persistent(ps, name),
+    )
+
+
+def lr_slider(
+    ps: PageState,
+    name: str = "lr",
+    *,
+    low: float = 0.001,
+    high: float = 1.5,
+    default: float = 0.1,
+    extra: Sequence[float] = (0.9, 1.1),
+    label: str = "Learning rate η (log scale)",
+    help: str | None = "Step size. The grid is logarithmic: each notch is about ×1.5.",
+) -> float:
+    """The course's learning-rate slider (log scale, about 0.001–1.5)."""
+    return log_slider(ps, name, label, low=low, high=high, default=default, extra=extra, help=help)
+
+
+def choice(
+    ps: PageState,
+    name: str,
+    label: str,
+    options: Sequence[Any],
+    *,
+    default: Any = None,
+    format_func: Callable[[Any], str] = str,
+    help: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> Any:
+    """A single-choice segmented control that always has a value."""
+    options = list(options)
+    forget_stale(ps, name, options)
+    value = st.segmented_control(
+        label,
+        options,
+        default=default if default in options else options[0],
+        format_func=format_func,
+        help=help,
+        required=True,
+        on_change=on_change,
+        **persistent(ps, name),
+    )
+    return value if value in options else options[0]
+
+
+def landscape_picker(
+    ps: PageState,
+    names: Sequence[str],
+    *,
+    name: str = "landscape",
+    default: str | None = None,
+    label: str = "Landscape",
+) -> str:
+    """Pick a landscape by its title; returns the engine name."""
+    return choice(
+        ps,
+        name,
+        label,
+        names,
+        default=default or names[0],
+        format_func=lambda n: landscapes.get(n).title,
+    )
+
+
+def view_toggle(ps: PageState, name: str = "view") -> str:
+    """2-D contour or 3-D surface; returns ``"2d"`` or ``"3d"``."""
+    return choice(
+        ps,
+        name,
+        "View",
+        ["2d", "3d"],
+        format_func=lambda v: {"2d": "2-D contour", "3d": "3-D surface"}[v],
+    )
+
+
+def number(
+    ps: PageState,
+    name: str,
+    label: str,
+    *,
+    min_value: float | int,
+    max_value: float | int,
+    default: float | int,
+    step: float | int | None = None,
+    help: str | None = None,
+    format: str | None = None,
+) -> float | int:
+    """A persistent number input clamped to [min_value, max_value]."""
+    return st.number_input(
+        label,
+        min_value=min_value,
+        max_value=max_value,
+        value=default,
+        step=step,
+        help=help,
+        format=format,
+        **persistent(ps, name),
+    )
+
+
+# --------------------------------------------------------------------------- run buttons
+
+
+def run_buttons(
+    ps: PageState,
+    run_names: Sequence[str],
+    *,
+    play_steps: int = 40,
+    drop_ball: bool = True,
+    key_prefix: str = "",
+) -> None:
+    """Step / Play / Reset (and optionally Drop ball) acting on the page's stored runs.
+
+    Several ``run_names`` move together (side-by-side comparisons). The buttons use
+    callbacks, so the figures drawn in the same script run already show the result.
+
+    - **Drop ball**: back to the start, then Play.
+    - **Step**: one update.
+    - **Play**: ``play_steps`` more updates, marked for the chart's ▶ playback.
+    - **Reset**: back to the start with fresh buffers.
+    """
+
+    def apply(fn: Callable[[run_state.Run], run_state.Run]) -> None:
+        for name in run_names:
+            run = ps.run(name)
+            if run is not None:
+                ps.update_run(name, fn(run))
+
+    def on_drop() -> None:
+        apply(lambda r: run_state.advance(run_state.restart(r), play_steps, play=True))
+
+    def on_step() -> None:
+        apply(lambda r: run_state.advance(r, 1))
+
+    def on_play() -> None:
+        apply(lambda r: run_state.advance(r, play_steps, play=True))
+
+    def on_reset() -> None:
+        apply(run_state.restart)
+
+    buttons: list[tuple[str, str, Callable[[], None], str, str]] = []
+    if drop_ball:
+        buttons.append(("Drop ball", "drop", on_drop, ":material/sports_volleyball:", "primary"))
+    buttons += [
+        ("Step", "step", on_step, ":material/skip_next:", "secondary"),
+        (f"Play {play_steps}", "play", on_play, ":material/play_arrow:", "secondary"),
+        ("Reset", "reset", on_reset, ":material/restart_alt:", "secondary"),
+    ]
+    with st.container(horizontal=True, gap="small"):
+        for label, slug, callback, icon, kind in buttons:
+            st.button(
+                label,
+                key=ps.key(f"{key_prefix}btn:{slug}"),
+                on_click=callback,
+                icon=icon,
+                type=kind,
+                help={
+                    "drop": "Put the ball at the start and run a stretch of steps",
+                    "step": "One update",
+                    "play": f"Compute {play_steps} more updates, then ▶ on the chart replays them",
+                    "reset": "Back to the start, with fresh buffers",
+                }[slug],
+            )
+
+
+# --------------------------------------------------------------------------- step scrubber
+
+
+def step_scrubber(
+    ps: PageState,
+    name: str,
+    n_steps: int,
+    *,
+    label: str = "Step",
+    default: int = 1,
+    help: str | None = None,
+) -> int:
+    """A step slider (1…``n_steps``) with Back / Step / Reset buttons; returns the step.
+
+    For a precomputed sequence (Adam's internals over a gradient sequence, a decay
+    comparison): Step and Back move the selected step by one, Reset goes back to step 1,
+    and the value survives page switches. A stored step beyond ``n_steps`` (the
+    sequence got shorter) is clamped.
+    """
+    n_steps = max(int(n_steps), 1)
+    key = ps.key(name)
+
+    def clamp(value: Any) -> int:
+        try:
+            return min(max(int(value), 1), n_steps)
+        except (TypeError, ValueError):
+            return min(max(int(default), 1), n_steps)
+
+    st.session_state[key] = clamp(st.session_state.get(key, default))
+
+    def move(delta: int) -> None:
+        st.session_state[key] = clamp(st.session_state.get(key, default) + delta)
+
+    def reset() -> None:
+        st.session_state[key] = 1
+
+    current = st.session_state[key]
+    with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
+        st.button(
+            "Back",
+            key=ps.key(f"{name}:back"),
+            icon=":material/skip_previous:",
+            on_click=move,
+            args=(-1,),
+            disabled=current <= 1,
+            help="One step earlier",
+        )
+        st.button(
+            "Step",
+            key=ps.key(f"{name}:step"),
+            icon=":material/skip_next:",
+            on_click=move,
+            args=(1,),
+            disabled=current >= n_steps,
+            help="One step later",
+        )
+        st.button(
+            "Reset",
+            key=ps.key(f"{name}:reset"),
+            icon=":material/restart_alt:",
+            on_click=reset,
+            help="Back to step 1",
+        )
+    if n_steps == 1:
+        return 1
+    return int(
+        st.slider(
+            label,
+            min_value=1,
+            max_value=n_steps,
+            step=1,
+            help=help,
+            **persistent(ps, name),
+        )
+    )
+
+
+def try_buttons(
+    ps: PageState,
+    key_prefix: str,
+    labels: Mapping[str, str],
+    on_pick: Callable[[str], None],
+    *,
+    title: str | None = "Try:",
+    icon: str = ":material/bolt:",
+) -> None:
+    """A row of preset buttons (after a bold ``title``); clicking one calls ``on_pick(name)``
+    as a callback, so the preset is in place before the widgets below it are drawn."""
+    with st.container(horizontal=True, gap="small"):
+        if title:
+            st.markdown(f"**{title}**")
+        for name, label in labels.items():
+            st.button(
+                label,
+                key=ps.key(f"{key_prefix}preset:{name}"),
+                on_click=on_pick,
+                args=(name,),
+                icon=icon,
+            )

@@ -1,0 +1,175 @@
+"""The Loss Landscape Explorer: one optimizer, one ball, a landscape you can click.
+
+Reusable by any chapter: pick the optimizer, the landscapes offered and which
+hyperparameters get sliders. Everything it shows comes from the engine; its state
+lives in the page's namespace, so it survives page switches.
+
+Example::
+
+    from kit.explorer import landscape_explorer
+    landscape_explorer("ch00", optimizer="sgd", landscape_names=("bowl", "ravine", "saddle"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from engine import landscapes
+from kit import clicks, controls, palette
+from kit.format import fmt, format_rate
+from kit.plots.curves import loss_curve_figure
+from kit.plots.landscape import landscape_figure
+from kit.plots.memo import memo_figure
+from kit.plots.series import Grid, PathTrace
+from kit.state import PageState, Run, sync_run
+from kit.status import RunStatus, run_status
+
+GRID_N = 100  # contour / surface resolution (≤ 150 keeps the payload small)
+CLICK_GRID_N = 40
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def landscape_grid(name: str, n: int = GRID_N) -> Grid:
+    """``landscape.grid(n)`` as float32, cached across reruns and sessions."""
+    xs, ys, z = landscapes.get(name).grid(n)
+    return np.asarray(xs, np.float32), np.asarray(ys, np.float32), np.asarray(z, np.float32)
+
+
+def path_trace(run: Run, label: str | None = None) -> PathTrace:
+    """A run as the figure builders want it, in its optimizer's course colour."""
+    lr = run.hyperparams.get("lr")
+    default_label = f"{run.optimizer.upper()}" + (f" η={format_rate(lr)}" if lr else "")
+    return PathTrace(
+        label=label or default_label,
+        path=run.path,
+        losses=run.losses,
+        color=palette.optimizer_color(run.optimizer),
+        diverged_at=run.diverged_at,
+    )
+
+
+def start_for(ps: PageState, landscape: str) -> tuple[float, float]:
+    """The start point chosen for ``landscape`` on this page (the landscape's default at first)."""
+    start = ps.get(f"start:{landscape}")
+    if start is None:
+        start = landscapes.get(landscape).start
+    return float(start[0]), float(start[1])
+
+
+def loss_chart(ps: PageState, name: str, traces: Sequence[PathTrace], **options: Any) -> None:
+    """The loss-per-step chart of ``traces`` under key ``name`` (memoised; ``options`` as
+    for :func:`kit.plots.curves.loss_curve_figure`)."""
+    st.plotly_chart(
+        memo_figure(loss_curve_figure, list(traces), **options),
+        key=ps.key(name),
+        config={"displayModeBar": False},
+    )
+
+
+def landscape_chart(
+    ps: PageState,
+    name: str,
+    landscape: str,
+    fig,
+    view: str,
+    *,
+    hint_3d: str | None = clicks.DRAG_HINT,
+) -> None:
+    """Draw a run's landscape figure: in 2-D a click on the map moves the start of the
+    page's runs on ``landscape`` there (a new start resets them); in 3-D the surface
+    can be turned."""
+    clicks.map_chart(
+        ps,
+        name,
+        fig,
+        view,
+        bounds=landscapes.get(landscape).bounds,
+        on_point=lambda point: ps.set(f"start:{landscape}", point),
+        hint_3d=hint_3d,
+    )
+
+
+def status_badge(status: RunStatus) -> None:
+    st.badge(status.label, color=palette.STATUS_COLORS.get(status.code, "gray"))
+    st.caption(status.detail)
+
+
+def run_metrics(run: Run) -> None:
+    """Step, loss and position of a run, as metrics (loss change vs the previous step)."""
+    delta = None
+    if run.steps >= 1 and np.isfinite(run.losses[-2]) and np.isfinite(run.loss):
+        delta = fmt(run.loss - float(run.losses[-2]), 3)
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Step", run.steps, width="content")
+        st.metric("Loss", fmt(run.loss, 4), delta=delta, delta_color="inverse", width="content")
+    # Position as a caption: long numbers in a third metric made the row wrap.
+    st.caption(f"Ball at θ = ({run.params[0]:.3f}, {run.params[1]:.3f})")
+
+
+def landscape_explorer(
+    page: str,
+    *,
+    optimizer: str = "sgd",
+    landscape_names: Sequence[str] = ("bowl", "ravine", "saddle"),
+    name: str = "explorer",
+    lr_default: float = 0.1,
+    lr_range: tuple[float, float] = (0.001, 1.5),
+    play_steps: int = 40,
+) -> None:
+    """Draw the explorer (controls, landscape, status, loss curve) in a fragment."""
+
+    @st.fragment
+    def explorer() -> None:
+        ps = controls.page_state(page)
+        c1, c2, c3 = st.columns([3, 2, 4], vertical_alignment="bottom")
+        with c1:
+            land_name = controls.landscape_picker(
+                ps, list(landscape_names), name=f"{name}:landscape"
+            )
+        with c2:
+            view = controls.view_toggle(ps, name=f"{name}:view")
+        with c3:
+            lr = controls.lr_slider(
+                ps, f"{name}:lr", low=lr_range[0], high=lr_range[1], default=lr_default
+            )
+        land = landscapes.get(land_name)
+        run = sync_run(
+            ps,
+            name,
+            optimizer=optimizer,
+            hyperparams={"lr": lr},
+            landscape=land_name,
+            start=start_for(ps, land_name),
+        )
+        controls.run_buttons(ps, [name], play_steps=play_steps, key_prefix=f"{name}:")
+        run = ps.run(name) or run  # the buttons' callbacks may have moved it
+
+        left, right = st.columns([3, 2], gap="medium")
+        with left:
+            fig = landscape_figure(
+                landscape_grid(land_name),
+                view=view,
+                trajectories=[path_trace(run)],
+                start=run.start,
+                minima=land.minima,
+                saddles=land.saddles,
+                loss_fn=land.loss,
+                animate_from=run.play_from if run.play_from is not None else 0,
+                click_grid=CLICK_GRID_N if view == "2d" else 0,
+                title=f"{land.title}: click anywhere to start there"
+                if view == "2d"
+                else f"{land.title} (3-D)",
+                height=460 if view == "2d" else 500,
+            )
+            landscape_chart(ps, name, land_name, fig, view)
+        with right:
+            run_metrics(run)
+            status_badge(run_status(run))
+            loss_chart(ps, f"{name}:loss", [path_trace(run)], title="Loss per step", height=280)
+        st.caption(f"**{land.title}.** {land.description}")
+
+    explorer()
