@@ -80,7 +80,7 @@ class Landscape:
     _grad: PairFn = field(repr=False, compare=False)
     _hess: PairFn = field(repr=False, compare=False)
     noise_std: float = 0.0
-    noise_seed: int = 0
+    noise_seed: int | tuple[int, ...] = 0  # one seed per run for a seed fan
 
     def loss(self, xy: np.ndarray) -> np.ndarray:
         """Loss at ``xy`` of shape ``(..., 2)``; returns shape ``(...)``.
@@ -125,10 +125,13 @@ class Landscape:
         """Gradient function the simulator should use at update number ``step``.
 
         For a clean landscape this is :meth:`grad`. For a noisy one, it adds Gaussian
-        noise of std ``noise_std`` drawn from ``np.random.default_rng((noise_seed, step))``,
-        so the noise depends only on (seed, step, shape of ``xy``): a run stepped one
-        update at a time follows the same path as a run computed in one go, and every
-        call within one step (e.g. a lookahead) sees the same noise sample.
+        noise of std ``noise_std``: the 2-vector drawn from
+        ``np.random.default_rng((noise_seed, step))``, the same for every run of a batch,
+        so the noise depends only on (seed, step): a run stepped one update at a time
+        follows the same path as a run computed in one go, a sweep repeats its single
+        runs, and every call within one step (e.g. a lookahead) sees the same sample.
+        With an array of seeds (one per run of a batch, see :func:`noisy`) run ``i`` gets
+        the noise a single run seeded ``noise_seed[i]`` would.
         ``raw=True`` builds on :meth:`raw_grad` (for loops already under ``np.errstate``).
         """
         if isinstance(step, bool) or int(step) != step or step < 0:
@@ -136,14 +139,29 @@ class Landscape:
         clean_grad = self.raw_grad if raw else self.grad
         if self.noise_std == 0:
             return clean_grad
-        std, seed, step = float(self.noise_std), int(self.noise_seed), int(step)
+        std, step = float(self.noise_std), int(step)
+        seeds = np.asarray(self.noise_seed)
 
-        def noisy_grad(xy: np.ndarray) -> np.ndarray:
-            clean = clean_grad(xy)
-            rng = np.random.default_rng((seed, step))
-            return clean + std * rng.standard_normal(clean.shape)
+        if seeds.ndim == 0:
+            # One seed: every run of a batch gets the single run's noise, so a sweep
+            # equals its single runs row for row.
+            noise = std * np.random.default_rng((int(seeds), step)).standard_normal(2)
 
-        return noisy_grad
+            def noisy_grad(xy: np.ndarray) -> np.ndarray:
+                return clean_grad(xy) + noise
+
+            return noisy_grad
+
+        # One seed per run (a seed fan): run i gets exactly the noise of a single run
+        # seeded seeds[i].
+        noise = std * np.stack(
+            [np.random.default_rng((int(s), step)).standard_normal(2) for s in seeds.reshape(-1)]
+        ).reshape(seeds.shape + (2,))
+
+        def fanned_grad(xy: np.ndarray) -> np.ndarray:
+            return clean_grad(xy) + noise
+
+        return fanned_grad
 
     def grid(self, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Loss on an ``n × n`` grid over :attr:`bounds`.
@@ -471,16 +489,25 @@ def noisy(landscape: Landscape, sigma: float, batch_size: int = 1, seed: int = 0
         Per-example gradient noise std, ``>= 0`` (0 gives back a clean gradient).
     batch_size : int
         Batch size ``B >= 1``; the noise std shrinks as ``1 / sqrt(B)``.
-    seed : int
-        Non-negative seed.
+    seed : int or sequence of int
+        Non-negative seed; or one seed per run of a batch (a seed fan: the batch's
+        leading axis must match), run ``i`` then seeing a single run's noise for
+        ``seed[i]``.
     """
     sigma = float(sigma)
     if not math.isfinite(sigma) or sigma < 0:
         raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seeds = np.asarray(seed)
+    if (
+        seeds.dtype == bool
+        or not np.issubdtype(seeds.dtype, np.number)
+        or seeds.size == 0
+        or np.any(seeds < 0)
+        or np.any(seeds != np.round(seeds))
+    ):
+        raise ValueError(f"seed must be a non-negative integer (or an array of them), got {seed!r}")
     base_name = landscape.name.removesuffix(_NOISE_SUFFIX)
     base_title = landscape.title.split(_NOISE_TITLE_TAG)[0]
     return dataclasses.replace(
@@ -488,7 +515,7 @@ def noisy(landscape: Landscape, sigma: float, batch_size: int = 1, seed: int = 0
         name=base_name + _NOISE_SUFFIX,
         title=f"{base_title}{_NOISE_TITLE_TAG} (σ = {sigma:g}, batch {int(batch_size)})",
         noise_std=sigma / math.sqrt(int(batch_size)),
-        noise_seed=int(seed),
+        noise_seed=int(seeds) if seeds.ndim == 0 else tuple(int(s) for s in seeds.reshape(-1)),
     )
 
 

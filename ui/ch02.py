@@ -23,6 +23,9 @@ from ui.numbers import fmt
 from ui.state import PageState, Run, advance, sync_run
 from ui.status import WINDOW, RunStatus
 
+# The chapter draws Nesterov as the lesson does: the ball θ, its gradient taken at θ − ηβv.
+LESSON_FORM: dict[str, dict[str, bool]] = {"nesterov": {"lookahead": True}}
+
 PAGE = "ch02"
 
 # The lesson's hand calculation: η = 0.01, β = 0.9 on (θ − 3)² from θ = 0, five steps.
@@ -187,6 +190,7 @@ def outlook(
     optimizer: str, lr: float, beta: float | None, landscape: str, start: tuple[float, float]
 ) -> Outlook:
     hp = {"lr": lr} if beta is None else {"lr": lr, "beta": beta}
+    hp.update(LESSON_FORM.get(optimizer, {}))
     traj = simulate.run(
         optimizers.make(optimizer, **hp), landscapes.get(landscape), start, LOOK_AHEAD_STEPS
     )
@@ -1015,7 +1019,8 @@ def nesterov_lab() -> None:
                 name,
                 NAG_INTRO_STEPS,
                 optimizer=opt_name,
-                hyperparams={"lr": eta, "beta": beta},
+                # Nesterov in the lesson's form: the ball is θ, the gradient taken ahead.
+                hyperparams={"lr": eta, "beta": beta, **LESSON_FORM.get(opt_name, {})},
                 landscape=land_name,
                 start=start,
             )

@@ -307,17 +307,10 @@ def engine_final_weights(name: str, grads: np.ndarray, start, lr: float = 1e-3, 
     return params
 
 
-def chain_links(builder) -> list[str]:
-    """The transform names of an engine optimizer's chain, read from its source code."""
-    import re
-
-    return re.findall(r"tx\.(\w+)\(", inspect.getsource(builder))[1:]  # skip tx.chain
-
-
 def engine_chains() -> None:
     """Adam's and AdamW's chains of links side by side, then the engine code itself."""
-    adam_links = chain_links(optimizers._adam)
-    adamw_links = chain_links(optimizers._adamw)
+    adam_links = list(optimizers.chain_links("adam"))
+    adamw_links = list(optimizers.chain_links("adamw"))
     n = max(len(adam_links), len(adamw_links))
     st.table(
         pd.DataFrame(
@@ -328,7 +321,7 @@ def engine_chains() -> None:
             }
         ).set_index("link")
     )
-    st.caption("Link names read from the engine's source when the page loaded.")
+    st.caption("Link names read from the engine's chains when the page loaded.")
     with st.expander("The engine's code for both", icon=":material/code:"):
-        st.code(inspect.getsource(optimizers._adam), language="python")
-        st.code(inspect.getsource(optimizers._adamw), language="python")
+        st.code(optimizers.builder_source("adam"), language="python")
+        st.code(optimizers.builder_source("adamw"), language="python")
