@@ -255,6 +255,8 @@ def _check_finite(params: Params, what: str) -> None:
 
 def _check_same_shape(grads: Params, params: Params) -> None:
     """A gradient shaped unlike its params would broadcast silently and reshape them."""
+    if getattr(grads, "shape", None) == getattr(params, "shape", False):
+        return  # the hot path: two ndarrays of one shape
     if isinstance(params, dict):
         if not isinstance(grads, Mapping) or set(grads) != set(params):
             got = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
