@@ -12,12 +12,12 @@ Run: python benchmarks/lab.py
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.timing import best_of  # noqa: E402
 from engine import lab, landscapes, optimizers, simulate, theory  # noqa: E402
 
 MAP_AXES = {
@@ -29,15 +29,6 @@ MAP_AXES = {
     "rmsprop": np.linspace(0.0, 0.999, 32),
 }
 BASIN_RACERS = {"sgd": 0.01, "momentum": 0.005, "adam": 0.05, "lion": 0.02}
-
-
-def best_of(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def alpha_beta_map():
@@ -80,7 +71,7 @@ def main() -> None:
         ("seed fans", seed_fans, 0.5),
         ("basins", all_basins, 2.0),
     ):
-        seconds = best_of(fn)
+        seconds = best_of(fn, repeats=3)
         figures[label] = seconds
         verdict = "ok" if seconds <= target else "OVER"
         print(f"  {label:18s} {seconds:6.3f} s   (target ≤ {target:g} s: {verdict})")
