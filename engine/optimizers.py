@@ -378,7 +378,7 @@ def lamb(hp):
     display_name="LARS",
     year=2017,
     paper="You, Gitman & Ginsburg, Large Batch Training of Convolutional Networks",
-    innovation="A layer-wise learning rate c·‖θ‖/(‖g‖+λ‖θ‖) on top of SGD with momentum.",
+    innovation="A layer-wise learning rate c·‖θ‖ / (‖g‖ + λ‖θ‖) on top of SGD with momentum.",
     buffers=("velocity",),
     update_latex=r"r_t = c\,\frac{\lVert\theta_{t-1}\rVert}{\lVert g_t\rVert + \lambda\lVert\theta_{t-1}\rVert},\quad "
     r"v_t = \beta v_{t-1} + r_t\,\big(g_t + \lambda\theta_{t-1}\big),\quad \theta_t = \theta_{t-1} - \eta\,v_t",
