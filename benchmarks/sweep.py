@@ -14,27 +14,18 @@ Run: python benchmarks/sweep.py
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.timing import best_of  # noqa: E402
 from engine import landscapes, optimizers, simulate  # noqa: E402
 
 N_RATES, STEPS = 32, 400
 LRS = simulate.log_grid(1e-4, 1e-1, N_RATES)
 ROSENBROCK = landscapes.get("rosenbrock")
 START = np.asarray(ROSENBROCK.start, dtype=float)
-
-
-def best_of(fn, repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def engine_sweep():

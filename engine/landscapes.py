@@ -16,6 +16,7 @@ a landscape for ``gradient_fn(step)`` so that the noise of a given step is repro
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,43 @@ ScalarFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 PairFn = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 _NOISE_SUFFIX = "+noise"
+NOISE_BLOCK = 256  # steps of noise drawn per (seed, block): one generator per 256 steps
+
+
+@functools.lru_cache(maxsize=2048)  # ≤ 2048 × 256 × 2 floats = 8 MB
+def _noise_block(seed: int, block: int) -> np.ndarray:
+    block_noise = np.random.default_rng((seed, block)).standard_normal((NOISE_BLOCK, 2))
+    block_noise.flags.writeable = False  # shared by every caller
+    return block_noise
+
+
+def unit_noise(seed: int, step: int) -> np.ndarray:
+    """The standard-normal 2-vector of gradient noise for ``seed`` at update ``step``.
+
+    Drawn in blocks of :data:`NOISE_BLOCK` steps per seed and cached, so that a seed fan of
+    32 runs × 500 steps costs 64 generators rather than 16,000; the value depends only on
+    (seed, step), whoever asks first.
+    """
+    return _noise_block(seed, step // NOISE_BLOCK)[step % NOISE_BLOCK]
+
+
+FAN_CACHE_SEEDS = 1024  # fans up to this many seeds keep their noise blocks cached
+
+
+@functools.lru_cache(maxsize=16)  # ≤ 16 × 256 × 1024 × 2 floats = 64 MB at the very most
+def _fan_block(seeds: tuple[int, ...], block: int) -> np.ndarray:
+    fan = np.stack([_noise_block(seed, block) for seed in seeds], axis=1)
+    fan.flags.writeable = False
+    return fan
+
+
+def fan_noise(seeds: tuple[int, ...], step: int) -> np.ndarray:
+    """:func:`unit_noise` for each seed of a fan at ``step``, shape (len(seeds), 2)."""
+    if len(seeds) > FAN_CACHE_SEEDS:
+        return np.stack([unit_noise(seed, step) for seed in seeds])
+    return _fan_block(seeds, step // NOISE_BLOCK)[step % NOISE_BLOCK]
+
+
 _NOISE_TITLE_TAG = " · noisy gradients"
 
 
@@ -80,7 +118,7 @@ class Landscape:
     _grad: PairFn = field(repr=False, compare=False)
     _hess: PairFn = field(repr=False, compare=False)
     noise_std: float = 0.0
-    noise_seed: int = 0
+    noise_seed: int | tuple[int, ...] = 0  # one seed per run for a seed fan
 
     def loss(self, xy: np.ndarray) -> np.ndarray:
         """Loss at ``xy`` of shape ``(..., 2)``; returns shape ``(...)``.
@@ -125,10 +163,13 @@ class Landscape:
         """Gradient function the simulator should use at update number ``step``.
 
         For a clean landscape this is :meth:`grad`. For a noisy one, it adds Gaussian
-        noise of std ``noise_std`` drawn from ``np.random.default_rng((noise_seed, step))``,
-        so the noise depends only on (seed, step, shape of ``xy``): a run stepped one
-        update at a time follows the same path as a run computed in one go, and every
-        call within one step (e.g. a lookahead) sees the same noise sample.
+        noise of std ``noise_std``: the 2-vector :func:`unit_noise` ``(noise_seed, step)``,
+        the same for every run of a batch,
+        so the noise depends only on (seed, step): a run stepped one update at a time
+        follows the same path as a run computed in one go, a sweep repeats its single
+        runs, and every call within one step (e.g. a lookahead) sees the same sample.
+        With an array of seeds (one per run of a batch, see :func:`noisy`) run ``i`` gets
+        the noise a single run seeded ``noise_seed[i]`` would.
         ``raw=True`` builds on :meth:`raw_grad` (for loops already under ``np.errstate``).
         """
         if isinstance(step, bool) or int(step) != step or step < 0:
@@ -136,12 +177,18 @@ class Landscape:
         clean_grad = self.raw_grad if raw else self.grad
         if self.noise_std == 0:
             return clean_grad
-        std, seed, step = float(self.noise_std), int(self.noise_seed), int(step)
+        std, step = float(self.noise_std), int(step)
+        if isinstance(self.noise_seed, tuple):
+            # One seed per run (a seed fan): run i gets exactly the noise of a single run
+            # seeded noise_seed[i].
+            noise = std * fan_noise(self.noise_seed, step)
+        else:
+            # One seed: every run of a batch gets the single run's noise, so a sweep
+            # equals its single runs row for row.
+            noise = std * unit_noise(int(self.noise_seed), step)
 
         def noisy_grad(xy: np.ndarray) -> np.ndarray:
-            clean = clean_grad(xy)
-            rng = np.random.default_rng((seed, step))
-            return clean + std * rng.standard_normal(clean.shape)
+            return clean_grad(xy) + noise
 
         return noisy_grad
 
@@ -182,6 +229,7 @@ def _bowl_hess(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 # --- ravine: L = 20 x² + y² / 4 (curvatures 40 and 0.5, ratio 80) ------------------
 
 _RAVINE_A, _RAVINE_B = 40.0, 0.5
+RAVINE_CURVATURES = (_RAVINE_A, _RAVINE_B)  # (across, along) the valley: κ = 80
 
 
 def _ravine_loss(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -471,16 +519,25 @@ def noisy(landscape: Landscape, sigma: float, batch_size: int = 1, seed: int = 0
         Per-example gradient noise std, ``>= 0`` (0 gives back a clean gradient).
     batch_size : int
         Batch size ``B >= 1``; the noise std shrinks as ``1 / sqrt(B)``.
-    seed : int
-        Non-negative seed.
+    seed : int or sequence of int
+        Non-negative seed; or one seed per run of a batch (a seed fan: the batch's
+        leading axis must match), run ``i`` then seeing a single run's noise for
+        ``seed[i]``.
     """
     sigma = float(sigma)
     if not math.isfinite(sigma) or sigma < 0:
         raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seeds = np.asarray(seed)
+    if (
+        seeds.dtype == bool
+        or not np.issubdtype(seeds.dtype, np.number)
+        or seeds.size == 0
+        or np.any(seeds < 0)
+        or np.any(seeds != np.round(seeds))
+    ):
+        raise ValueError(f"seed must be a non-negative integer (or an array of them), got {seed!r}")
     base_name = landscape.name.removesuffix(_NOISE_SUFFIX)
     base_title = landscape.title.split(_NOISE_TITLE_TAG)[0]
     return dataclasses.replace(
@@ -488,7 +545,7 @@ def noisy(landscape: Landscape, sigma: float, batch_size: int = 1, seed: int = 0
         name=base_name + _NOISE_SUFFIX,
         title=f"{base_title}{_NOISE_TITLE_TAG} (σ = {sigma:g}, batch {int(batch_size)})",
         noise_std=sigma / math.sqrt(int(batch_size)),
-        noise_seed=int(seed),
+        noise_seed=int(seeds) if seeds.ndim == 0 else tuple(int(s) for s in seeds.reshape(-1)),
     )
 
 
@@ -507,6 +564,27 @@ _REGISTRY: dict[str, Landscape] = {ls.name: ls for ls in (*_CLEAN, _NOISY_RAVINE
 
 NAMES: tuple[str, ...] = tuple(_REGISTRY)
 """Registered landscape names, in display order."""
+
+
+def quadratic_ravine(across: float, along: float) -> Landscape:
+    """The ravine ½(a x² + b y²) with curvatures ``across`` (a) and ``along`` (b).
+
+    Same box and start as the built-in ``ravine`` (a = 40, b = 0.5), so chapter 2's
+    theory can steepen or flatten the walls (κ = a/b) and keep the picture.
+    """
+    a, b = float(across), float(along)
+    if not (math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0):
+        raise ValueError(f"curvatures must be finite and > 0, got {across!r}, {along!r}")
+    base = get("ravine")
+    return dataclasses.replace(
+        base,
+        name=f"ravine(kappa={a / b:g})",
+        title=f"Ravine, κ = {a / b:g}",
+        latex=rf"L(x, y) = \tfrac12\left({a:g}\,x^2 + {b:g}\,y^2\right)",
+        _loss=lambda x, y: 0.5 * (a * x**2 + b * y**2),
+        _grad=lambda x, y: (a * x, b * y),
+        _hess=lambda x, y: (a, b),
+    )
 
 
 def get(name: str) -> Landscape:

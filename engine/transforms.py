@@ -19,6 +19,7 @@ a function of the 0-based step index.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -44,6 +45,18 @@ class Transform(NamedTuple):
     init: Callable[[Array, tuple[int, ...]], Buffers]
     update: Callable[[Array, Buffers, Context], tuple[Array, Buffers]]
     needs_hessian: bool = False
+    name: str = ""  # the link's name, e.g. "scale_by_adam" (set by @_link)
+    links: tuple[Transform, ...] = ()  # a chain's links, in order
+
+
+def _link(factory: Callable[..., Transform]) -> Callable[..., Transform]:
+    """Name the transforms a factory builds after it, so a chain can list its links."""
+
+    @functools.wraps(factory)
+    def build(*args: Any, **kwargs: Any) -> Transform:
+        return factory(*args, **kwargs)._replace(name=factory.__name__)
+
+    return build
 
 
 def _note(ctx: Context, **values: Any) -> None:
@@ -68,20 +81,48 @@ def value_at(hyper: Any, t: int) -> Any:
     return hyper(t - 1) if callable(hyper) else hyper
 
 
+def rate_at(lr: Any, t: int) -> Any:
+    """The learning rate of step ``t`` (1-based), refused if a schedule gives a bad value.
+
+    A negative rate would silently turn descent into ascent, and a NaN would poison every
+    weight, so a callable rate is checked at every step; constants are checked by ``make``.
+    """
+    if not callable(lr):
+        return lr
+    rate = lr(t - 1)
+    values = np.asarray(rate, dtype=float)
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(
+            f"the learning-rate schedule gave {rate!r} at step {t - 1}: "
+            "a rate must be finite and ≥ 0"
+        )
+    return rate
+
+
 # --------------------------------------------------------------------------- links
 
 
-def add_decayed_weights(weight_decay: Any) -> Transform:
-    """u ← u + λθ. Before a rescaling link this is L2 (coupled); after it, decoupled decay."""
+@_link
+def add_decayed_weights(weight_decay: Any, lr: Any = None) -> Transform:
+    """u ← u + λθ. Before a rescaling link this is L2 (coupled); after it, decoupled decay.
+
+    With ``lr`` (a rate or schedule) the decay is u + η_t·λ·θ: for a link that already
+    carries its own step size (Adafactor's relative step), so that the decay still shrinks
+    θ by η_t·λ as torch's ``param.mul_(1 - lr * weight_decay)`` does.
+    """
 
     def update(u: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
         return u + weight_decay * ctx.param, {}
 
+    def update_with_rate(u: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
+        return u + rate_at(lr, ctx.t) * weight_decay * ctx.param, {}
+
     if _is_zero(weight_decay):
         return identity()  # no decay: skip two array operations a step
-    return Transform(_no_buffers, update)
+    return Transform(_no_buffers, update if lr is None else update_with_rate)
 
 
+@_link
 def identity() -> Transform:
     def update(u: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
         return u, {}
@@ -93,8 +134,13 @@ def _is_zero(value: Any) -> bool:
     return not callable(value) and np.ndim(value) == 0 and float(value) == 0.0
 
 
-def trace(beta: Any, name: str = "velocity") -> Transform:
-    """Heavy-ball momentum as torch writes it: v ← βv + u; u ← v."""
+@_link
+def trace(beta: Any, nesterov: bool = False, name: str = "velocity") -> Transform:
+    """Heavy-ball momentum as torch writes it: v ← βv + u; u ← v.
+
+    ``nesterov=True`` is torch's Nesterov form, u ← u + βv (with the new v): the params
+    are then the lookahead point itself, so the gradient is simply taken at them.
+    """
 
     def init(param: Array, axes: tuple[int, ...]) -> Buffers:
         return {name: np.zeros_like(param)}
@@ -103,9 +149,14 @@ def trace(beta: Any, name: str = "velocity") -> Transform:
         velocity = beta * bufs[name] + u
         return velocity, {name: velocity}
 
-    return Transform(init, update)
+    def nesterov_update(u: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
+        velocity = beta * bufs[name] + u
+        return u + beta * velocity, {name: velocity}
+
+    return Transform(init, nesterov_update if nesterov else update)
 
 
+@_link
 def scale_by_accumulated_square(eps: Any) -> Transform:
     """AdaGrad: G ← G + u²; u ← u / (√G + ε). The per-coordinate rate can only fall."""
 
@@ -121,6 +172,7 @@ def scale_by_accumulated_square(eps: Any) -> Transform:
     return Transform(init, update)
 
 
+@_link
 def scale_by_rms(rho: Any, eps: Any) -> Transform:
     """RMSProp: s ← ρs + (1−ρ)u²; u ← u / (√s + ε). A moving average that can forget."""
 
@@ -136,6 +188,7 @@ def scale_by_rms(rho: Any, eps: Any) -> Transform:
     return Transform(init, update)
 
 
+@_link
 def scale_by_adam(beta1: Any, beta2: Any, eps: Any, bias_correction: bool = True) -> Transform:
     """Adam's direction m̂ / (√v̂ + ε); without bias correction m̂ = m and v̂ = v."""
 
@@ -170,6 +223,7 @@ def radam_rectification(beta2: Any, t: int) -> tuple[Any, Any]:
     return rho_t, rect
 
 
+@_link
 def scale_by_radam(beta1: Any, beta2: Any, eps: Any) -> Transform:
     """RAdam (Liu et al. 2020): momentum-only steps until the variance estimate is trustworthy."""
 
@@ -192,21 +246,43 @@ def scale_by_radam(beta1: Any, beta2: Any, eps: Any) -> Transform:
     return Transform(init, update)
 
 
-def scale_by_trust_ratio(trust_coefficient: Any = 1.0) -> Transform:
-    """u ← c·(‖θ‖/‖u‖)·u per parameter tensor (LARS, LAMB); ratio 1 where a norm is 0."""
+def _trust_ratio(param_norm: Array, denominator: Array, coefficient: Any = 1.0) -> Array:
+    """c·‖θ‖ / denominator, and 1 where either norm is 0 (a fresh zero tensor still moves)."""
+    usable = (param_norm > 0) & (denominator > 0)
+    return np.where(usable, coefficient * param_norm / np.where(usable, denominator, 1.0), 1.0)
+
+
+@_link
+def scale_by_trust_ratio() -> Transform:
+    """LAMB's layer-wise rescaling: u ← (‖θ‖/‖u‖)·u per parameter tensor (1 where a norm is 0)."""
 
     def update(u: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
-        param_norm = _norm(ctx.param, ctx.axes)
-        update_norm = _norm(u, ctx.axes)
-        usable = (param_norm > 0) & (update_norm > 0)
-        ratio = np.where(usable, param_norm / np.where(usable, update_norm, 1.0), 1.0)
-        ratio = trust_coefficient * ratio
+        ratio = _trust_ratio(_norm(ctx.param, ctx.axes), _norm(u, ctx.axes))
         _note(ctx, trust_ratio=ratio)
         return u * ratio, {}
 
     return Transform(_no_buffers, update)
 
 
+@_link
+def scale_by_lars_trust_ratio(trust_coefficient: Any, weight_decay: Any) -> Transform:
+    """LARS (You et al. 2017, Algorithm 1), decay included: u ← r·(g + λθ) per tensor, with
+
+    r = c·‖θ‖ / (‖g‖ + λ‖θ‖), and r = 1 where ‖θ‖ or the denominator is 0 (as
+    pytorch-optimizer does: a zero-initialised bias still gets its plain gradient step).
+    """
+
+    def update(g: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
+        param_norm = _norm(ctx.param, ctx.axes)
+        denominator = _norm(g, ctx.axes) + weight_decay * param_norm
+        ratio = _trust_ratio(param_norm, denominator, trust_coefficient)
+        _note(ctx, trust_ratio=ratio)
+        return ratio * (g + weight_decay * ctx.param), {}
+
+    return Transform(_no_buffers, update)
+
+
+@_link
 def scale_by_sign_momentum(beta1: Any, beta2: Any) -> Transform:
     """Lion: u ← sign(β1·m + (1−β1)g), then m ← β2·m + (1−β2)g."""
 
@@ -222,6 +298,7 @@ def scale_by_sign_momentum(beta1: Any, beta2: Any) -> Transform:
     return Transform(init, update)
 
 
+@_link
 def scale_by_clipped_newton(beta1: Any, beta2: Any, rho: Any, eps: Any) -> Transform:
     """Sophia: u ← clip(m / max(ρ·h, ε), −1, 1), h an EMA of diagonal-Hessian estimates.
 
@@ -248,6 +325,7 @@ def scale_by_clipped_newton(beta1: Any, beta2: Any, rho: Any, eps: Any) -> Trans
     return Transform(init, update, needs_hessian=True)
 
 
+@_link
 def scale_by_factored_rms(
     lr: Any, beta2_decay: Any, eps1: Any, eps2: Any, clip_threshold: Any
 ) -> Transform:
@@ -275,7 +353,7 @@ def scale_by_factored_rms(
     def update(g: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
         t = ctx.t
         decay = float(t) ** beta2_decay  # 1 − β2_t: weight of the newest squared gradient
-        relative_step = np.minimum(lr, 1.0 / np.sqrt(t))
+        relative_step = np.minimum(rate_at(lr, t), 1.0 / np.sqrt(t))
         alpha = np.maximum(eps2, _rms(ctx.param, ctx.axes)) * relative_step
         if factored(ctx.param, ctx.axes):
             row = bufs["row"] + decay * (np.mean(g * g, axis=-1, keepdims=True) - bufs["row"])
@@ -293,6 +371,7 @@ def scale_by_factored_rms(
     return Transform(init, update)
 
 
+@_link
 def scale(factor: Any) -> Transform:
     def update(u: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
         return factor * u, {}
@@ -300,11 +379,12 @@ def scale(factor: Any) -> Transform:
     return Transform(_no_buffers, update)
 
 
+@_link
 def scale_by_learning_rate(lr: Any) -> Transform:
     """u ← −η_t·u; η may be a schedule (a function of the 0-based step)."""
 
     def update(u: Array, bufs: Buffers, ctx: Context) -> tuple[Array, Buffers]:
-        rate = value_at(lr, ctx.t)
+        rate = rate_at(lr, ctx.t)
         _note(ctx, lr=rate)
         return -rate * u, {}
 
@@ -342,4 +422,10 @@ def chain(*links: Transform) -> Transform:
             changed.update(own)
         return u, changed
 
-    return Transform(init, update, needs_hessian=any(link.needs_hessian for link in links))
+    return Transform(
+        init,
+        update,
+        needs_hessian=any(link.needs_hessian for link in links),
+        name="chain",
+        links=links,
+    )

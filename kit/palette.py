@@ -1,23 +1,11 @@
-"""Colours used across the whole course, so an optimizer keeps its colour on every page."""
+"""Colours used across the whole course, so an optimizer keeps its colour on every page.
+
+An optimizer's colour is declared once, in its engine spec (``optimizers.info(name).colour``).
+"""
 
 from __future__ import annotations
 
-# One colour per optimizer name in engine.optimizers.NAMES (fixed for the whole course).
-OPTIMIZER_COLORS: dict[str, str] = {
-    "sgd": "#1f77b4",  # blue
-    "momentum": "#ff7f0e",  # orange
-    "nesterov": "#d62728",  # red
-    "adagrad": "#8c564b",  # brown
-    "rmsprop": "#9467bd",  # purple
-    "adam": "#2ca02c",  # green
-    "adamw": "#17becf",  # teal
-    "radam": "#bcbd22",  # olive
-    "lamb": "#e377c2",  # pink
-    "lars": "#7f7f7f",  # grey
-    "adafactor": "#393b79",  # indigo
-    "lion": "#c49a00",  # gold
-    "sophia": "#843c39",  # maroon
-}
+from engine import optimizers
 
 FALLBACK_COLOR = "#444444"
 
@@ -46,8 +34,9 @@ STATUS_COLORS: dict[str, str] = {
 
 
 def optimizer_color(name: str) -> str:
-    """The course colour of optimizer ``name`` (a neutral grey for an unknown name)."""
-    return OPTIMIZER_COLORS.get(name, FALLBACK_COLOR)
+    """The course colour of optimizer ``name``, from its engine spec (a neutral grey for
+    a name that is no engine optimizer, such as a variant a page draws)."""
+    return optimizers.info(name).colour if name in optimizers.NAMES else FALLBACK_COLOR
 
 
 # One colour per learning-rate schedule (engine.schedules.NAMES), for overlaid curves.

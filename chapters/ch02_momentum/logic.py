@@ -23,6 +23,8 @@ from kit.state import PageState, Run, advance, sync_run
 from kit.status import WINDOW, RunStatus, run_status
 
 PAGE = "ch02"
+# The chapter draws Nesterov as the lesson does: the ball θ, its gradient taken at θ − ηβv.
+LESSON_FORM: dict[str, dict[str, bool]] = {"nesterov": {"lookahead": True}}
 
 # The lesson's hand calculation: η = 0.01, β = 0.9 on (θ − 3)² from θ = 0, five steps.
 LESSON_ETA = 0.01
@@ -156,6 +158,7 @@ def outlook(
     optimizer: str, lr: float, beta: float | None, landscape: str, start: tuple[float, float]
 ) -> Outlook:
     hp = {"lr": lr} if beta is None else {"lr": lr, "beta": beta}
+    hp.update(LESSON_FORM.get(optimizer, {}))
     traj = simulate.run(
         optimizers.make(optimizer, **hp), landscapes.get(landscape), start, LOOK_AHEAD_STEPS
     )

@@ -95,7 +95,7 @@ def nesterov_lookahead(rng: np.random.Generator) -> tuple[str, list[Option]]:
     velocity = float(rng.choice([-20.0, -10.0, -4.0, 5.0, 8.0, 15.0]))
     eta = float(rng.choice([0.01, 0.02, 0.05, 0.1]))
     beta = float(rng.choice([0.8, 0.9, 0.95]))
-    opt = optimizers.make("nesterov", lr=eta, beta=beta)
+    opt = optimizers.make("nesterov", lr=eta, beta=beta, lookahead=True)
     params = np.array([theta, 0.0])
     state = {**opt.init(params), "velocity": np.array([velocity, 0.0])}
     look = float(np.asarray(opt.lookahead(params, state)).reshape(-1)[0])

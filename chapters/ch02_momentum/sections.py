@@ -21,6 +21,7 @@ from chapters.ch02_momentum.logic import (
     BETA_GUIDE_TEXT,
     LESSON_BETA,
     LESSON_ETA,
+    LESSON_FORM,
     NAG_ETA,
     NAG_INTRO_STEPS,
     NAG_LANDSCAPES,
@@ -426,7 +427,8 @@ def nesterov_lab() -> None:
                 name,
                 NAG_INTRO_STEPS,
                 optimizer=opt_name,
-                hyperparams={"lr": eta, "beta": beta},
+                # Nesterov in the lesson's form: the ball is θ, the gradient taken ahead.
+                hyperparams={"lr": eta, "beta": beta, **LESSON_FORM.get(opt_name, {})},
                 landscape=land_name,
                 start=start,
             )

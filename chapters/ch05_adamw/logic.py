@@ -7,9 +7,6 @@ Every number comes from the engine (``engine.worked.l2_vs_decoupled`` and
 
 from __future__ import annotations
 
-import inspect
-import re
-
 import numpy as np
 
 from engine import optimizers, worked
@@ -74,16 +71,3 @@ def engine_final_weights(name: str, grads: np.ndarray, start, lr: float = 1e-3, 
     for row in np.asarray(grads, dtype=float):
         params, state = opt.step(params, lambda _p, row=row: row, state)
     return params
-
-
-def builder_source(name: str) -> str:
-    """The source code of the engine's builder for optimizer ``name``."""
-    # Temporary: read from the engine's private builder until optimizers.builder_source
-    # (one spec per optimizer, on main) lands; then this reads the engine's answer.
-    return inspect.getsource(getattr(optimizers, f"_{name}"))
-
-
-def chain_links(name: str) -> list[str]:
-    """The transform names of optimizer ``name``'s chain, in order."""
-    # Temporary, like builder_source: until optimizers.chain_links lands.
-    return re.findall(r"tx\.(\w+)\(", builder_source(name))[1:]  # skip tx.chain

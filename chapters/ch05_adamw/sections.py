@@ -22,9 +22,8 @@ from chapters.ch05_adamw.logic import (
     PAGE,
     QUIET_SCALES,
     STEPS,
-    builder_source,
-    chain_links,
 )
+from engine import optimizers
 from kit import controls
 from kit.controls import page_state, persistent
 from kit.format import fmt
@@ -236,8 +235,8 @@ def busy_quiet_comparison() -> None:
 
 def engine_chains() -> None:
     """Adam's and AdamW's chains of links side by side, then the engine code itself."""
-    adam_links = chain_links("adam")
-    adamw_links = chain_links("adamw")
+    adam_links = list(optimizers.chain_links("adam"))
+    adamw_links = list(optimizers.chain_links("adamw"))
     n = max(len(adam_links), len(adamw_links))
     st.table(
         pd.DataFrame(
@@ -248,7 +247,7 @@ def engine_chains() -> None:
             }
         ).set_index("link")
     )
-    st.caption("Link names read from the engine's source when the page loaded.")
+    st.caption("Link names read from the engine's chains when the page loaded.")
     with st.expander("The engine's code for both", icon=":material/code:"):
-        st.code(builder_source("adam"), language="python")
-        st.code(builder_source("adamw"), language="python")
+        st.code(optimizers.builder_source("adam"), language="python")
+        st.code(optimizers.builder_source("adamw"), language="python")

@@ -27,7 +27,8 @@ from kit.format import fmt, format_rate, human_bytes, human_count, thousands
 from kit.status import run_status
 
 PAGE = "ch06"
-BEYOND_ADAM = ("lamb", "lars", "radam", "adafactor", "lion", "sophia")
+# The optimizers this chapter teaches (each engine spec names its chapter), in engine order.
+BEYOND_ADAM = tuple(n for n in optimizers.NAMES if optimizers.info(n).chapter == 6)
 PLAY_STEPS = 25  # steps per Play in the many-weights demos
 INITIAL_STEPS = 10  # a demo run is first shown after this many steps (▶ replays them)
 MAX_DEMO_STEPS = 400  # a demo run keeps at most this many steps
@@ -586,15 +587,6 @@ def gpt3_memory(shapes=None) -> tuple[pd.DataFrame, dict[str, int]]:
 
 
 RACE_LANDSCAPES = ("ravine", "rosenbrock", "saddle", "elliptical", "beale", "himmelblau")
-RACE_LR = {
-    "adam": 0.05,
-    "radam": 0.05,
-    "lamb": 0.05,
-    "lars": 2.0,
-    "adafactor": 0.05,
-    "lion": 0.02,
-    "sophia": 0.03,
-}
 RACE_PLAY = 60
 
 

@@ -24,7 +24,6 @@ from chapters.ch06_beyond_adam.logic import (
     PAGE,
     PLAY_STEPS,
     RACE_LANDSCAPES,
-    RACE_LR,
     RACE_PLAY,
     RADAM_BETA2,
     SOPHIA_CURVATURE,
@@ -597,7 +596,7 @@ def race() -> None:
                 f"race:lr:{challenger}",
                 low=low,
                 high=high,
-                default=RACE_LR[challenger],
+                default=optimizers.info(challenger).race_lr,
                 extra=(),
                 label=f"{display_name(challenger)} learning rate η (log scale)",
             )
@@ -608,7 +607,7 @@ def race() -> None:
                 "race:lr:adam",
                 low=adam_low,
                 high=adam_high,
-                default=RACE_LR["adam"],
+                default=optimizers.info("adam").race_lr,
                 extra=(),
                 label="Adam learning rate η (log scale)",
             )

@@ -144,7 +144,7 @@ def spread_figure(
     rows: Sequence[SpreadRow],
     *,
     floor: float = 1e-12,
-    color: str = palette.OPTIMIZER_COLORS["adamw"],
+    color: str = palette.optimizer_color("adamw"),
     title: str | None = None,
     height: int | None = None,
 ) -> go.Figure:

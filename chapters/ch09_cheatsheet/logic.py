@@ -19,28 +19,12 @@ from engine import landscapes, optimizers, schedules, simulate
 from kit.format import format_rate, human_bytes
 from kit.measure import averaging_window
 
-# Where each optimizer is taught (the recommendation card links there).
-OPTIMIZER_CHAPTER: dict[str, int] = {
-    "sgd": 1,
-    "momentum": 2,
-    "nesterov": 2,
-    "adagrad": 3,
-    "rmsprop": 3,
-    "adam": 4,
-    "adamw": 5,
-    "radam": 6,
-    "lamb": 6,
-    "lars": 6,
-    "adafactor": 6,
-    "lion": 6,
-    "sophia": 6,
-}
-SCHEDULE_CHAPTER = 7
+SCHEDULE_CHAPTER = 7  # where schedules are taught (the recommendation card links there)
 
 
 def chapter_of(optimizer: str) -> int:
-    """The chapter that teaches ``optimizer`` (6, "Beyond Adam", for anything newer)."""
-    return OPTIMIZER_CHAPTER.get(optimizer, 6)
+    """The chapter that teaches ``optimizer`` (its engine spec says)."""
+    return optimizers.info(optimizer).chapter
 
 
 # --------------------------------------------------------------------------- engine numbers

@@ -20,13 +20,10 @@ from kit import palette
 
 CONTENT_PATH = Path(__file__).resolve().parents[2] / "content" / "cheatsheet.toml"
 
-# Optimizer names as a learner meets them in a recipe (Nesterov is SGD with it switched on).
-RECIPE_NAMES = {"nesterov": "SGD + Nesterov momentum"}
-SHORT_NAMES = {"nesterov": "SGD + Nesterov"}  # on the crowded flowchart
-
 
 def recipe_name(optimizer: str) -> str:
-    return RECIPE_NAMES.get(optimizer, optimizers.info(optimizer).display_name)
+    """The optimizer's name as a learner meets it in a recipe (its engine spec says)."""
+    return optimizers.info(optimizer).recipe_name
 
 
 # --------------------------------------------------------------------------- the tree
@@ -65,7 +62,7 @@ class Node:
     def graph_label(self) -> str:
         if self.is_question:
             return self.label
-        name = SHORT_NAMES.get(self.optimizer, optimizers.info(self.optimizer).display_name)
+        name = optimizers.info(self.optimizer).short_name  # the crowded flowchart's form
         return f"{name} · {self.tag}" if self.tag else name
 
 

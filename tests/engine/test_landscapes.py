@@ -326,11 +326,15 @@ def test_noise_is_unbiased_with_std_sigma_over_sqrt_batch(batch_size: int) -> No
     error_of_mean = expected_std / np.sqrt(len(samples))
     np.testing.assert_allclose(samples.mean(axis=0), base.grad(point), atol=5 * error_of_mean)
     np.testing.assert_allclose(samples.std(axis=0), expected_std, rtol=0.05)
-    # within one call, a batch of points gets independent noise of the same std
+    # within one call, a seed fan gives each run of a batch independent noise of the same std
     batch = np.tile(point, (20000, 1))
-    noise = landscapes.noisy(base, sigma, batch_size).gradient_fn(1)(batch) - base.grad(batch)
+    fan = landscapes.noisy(base, sigma, batch_size, seed=np.arange(20000))
+    noise = fan.gradient_fn(1)(batch) - base.grad(batch)
     np.testing.assert_allclose(noise.std(axis=0), expected_std, rtol=0.03)
     assert abs(np.corrcoef(noise.T)[0, 1]) < 0.03
+    # while one seed gives every run of a batch the single run's noise (a sweep = its runs)
+    one_seed = landscapes.noisy(base, sigma, batch_size, seed=5).gradient_fn(1)
+    np.testing.assert_array_equal(one_seed(batch[:50]), np.tile(one_seed(point), (50, 1)))
 
 
 def test_zero_sigma_gives_the_clean_gradient() -> None:

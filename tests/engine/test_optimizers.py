@@ -272,14 +272,32 @@ def test_sophia_refreshes_its_hessian_only_every_update_period_steps():
     assert len(calls) == 8 + 2 * 2  # one gradient a step, two extra at steps 1 and 5
 
 
-def test_nesterov_takes_its_gradient_at_the_lookahead_point():
-    opt = make("nesterov", lr=0.1, beta=0.9)
+def test_nesterov_lesson_form_takes_its_gradient_at_the_lookahead_point():
+    opt = make("nesterov", lr=0.1, beta=0.9, lookahead=True)
     params = np.array([1.0, 1.0])
     state = opt.init(params)
     params, state = opt.step(params, quadratic_grad([1.0, 4.0]), state)
     seen = []
     opt.step(params, lambda p: seen.append(p.copy()) or quadratic_grad([1.0, 4.0])(p), state)
     np.testing.assert_allclose(seen[0], params - 0.1 * 0.9 * state["velocity"])
+
+
+def test_nesterov_default_is_torchs_form_gradient_at_the_params():
+    """torch keeps φ = θ − ηβv: the gradient is taken at the params, the step is η(g + βv)."""
+    opt = make("nesterov", lr=0.1, beta=0.9)
+    params = np.array([1.0, 1.0])
+    state = opt.init(params)
+    params, state = opt.step(params, quadratic_grad([1.0, 4.0]), state)
+    seen = []
+    new, new_state = opt.step(
+        params, lambda p: seen.append(p.copy()) or quadratic_grad([1.0, 4.0])(p), state
+    )
+    np.testing.assert_array_equal(seen[0], params)
+    g = quadratic_grad([1.0, 4.0])(params)
+    velocity = 0.9 * state["velocity"] + g
+    np.testing.assert_allclose(new_state["velocity"], velocity)
+    np.testing.assert_allclose(new, params - 0.1 * (g + 0.9 * velocity))
+    assert opt.lookahead(params, state) is params
 
 
 def test_a_schedule_can_drive_the_learning_rate():

@@ -118,7 +118,8 @@ def test_stability_limits():
 
 
 def test_nesterov_anatomy_chains_head_to_tail():
-    run = advance(start_run("nesterov", {"lr": 0.05, "beta": 0.9}, "elliptical", (-2.5, 2.5)), 2)
+    hp = {"lr": 0.05, "beta": 0.9, **logic.LESSON_FORM["nesterov"]}
+    run = advance(start_run("nesterov", hp, "elliptical", (-2.5, 2.5)), 2)
     a = logic.nesterov_anatomy(run)
     np.testing.assert_allclose(a.lookahead, a.theta - 0.05 * 0.9 * a.velocity)
     np.testing.assert_allclose(a.new_velocity, 0.9 * a.velocity + a.grad)
@@ -136,7 +137,7 @@ def test_nesterov_anatomy_chains_head_to_tail():
 
 
 def test_nesterov_at_rest_has_no_coast_arrow():
-    run = start_run("nesterov", {"lr": 0.05, "beta": 0.9}, "bowl", (-2.4, 1.8))
+    run = start_run("nesterov", {"lr": 0.05, "beta": 0.9, "lookahead": True}, "bowl", (-2.4, 1.8))
     a = logic.nesterov_anatomy(run)
     np.testing.assert_allclose(a.lookahead, a.theta)
     assert figures.substep_arrows(a, 1) == []

@@ -35,7 +35,10 @@ def grid(n=100):
     return xs, ys, (gx**2 + gy**2).astype(np.float32)
 
 
-def trace(label="SGD", n=60, diverged_at=None, color=palette.OPTIMIZER_COLORS["sgd"]):
+SGD_COLOR = palette.optimizer_color("sgd")
+
+
+def trace(label="SGD", n=60, diverged_at=None, color=SGD_COLOR):
     path, losses = spiral(n)
     return PathTrace(label, path, losses, color, diverged_at)
 
