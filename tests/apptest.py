@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core import quiz
 from kit.state import PageState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,3 +69,18 @@ def page_text(at, *, code: bool = True) -> str:
 def page_state_in(at, page: str) -> PageState:
     """Page ``page``'s namespace in the app's session (read its runs and values)."""
     return PageState(page, at.session_state)
+
+
+def answer(at, chapter: int, question_id: str, option: int, attempt: int = 0):
+    """Pick option ``option`` of a quiz question, press Check; returns the app."""
+    at.radio(key=quiz.widget_key(chapter, question_id, "choice", attempt)).set_value(option).run()
+    at.button(key=quiz.widget_key(chapter, question_id, "check", attempt)).click().run()
+    return at
+
+
+def shown_question(at, chapter: int, question_id: str):
+    """A quiz question as the page shows it now (a generated one with the numbers of
+    its current attempt)."""
+    slot = at.session_state[quiz.slot_key(chapter, question_id)]
+    spec = next(s for s in quiz.load_quiz(chapter) if s.id == question_id)
+    return spec.build(slot["seed"])

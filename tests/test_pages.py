@@ -3,9 +3,8 @@
 import pytest
 
 from chapters.progress.sections import STATE as PROGRESS_PAGE_STATE
-from core import quiz
 from core.toc import CHAPTERS, PROGRESS_PAGE
-from tests.apptest import open_chapter
+from tests.apptest import answer, open_chapter
 
 PAGES = [ch.file for ch in CHAPTERS] + [PROGRESS_PAGE["file"]]
 
@@ -18,8 +17,7 @@ def test_page_runs(page):
 
 def test_progress_page_shows_scores_after_an_answer():
     at = open_chapter(None, timeout=60)
-    at.radio(key=quiz.widget_key(0, "oscillation-fix", "choice", 0)).set_value(1).run()
-    at.button(key=quiz.widget_key(0, "oscillation-fix", "check", 0)).click().run()
+    answer(at, 0, "oscillation-fix", 1)
     at.switch_page(PROGRESS_PAGE["file"]).run()
     assert not at.exception
     table = at.dataframe[0].value

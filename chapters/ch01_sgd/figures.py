@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from kit import palette
 from kit.plots.base import base_layout, decade_ticks, f32, rounded, thin
-from kit.plots.curves import log_axis_ok, loss_curve_figure
+from kit.plots.curves import divergence_marker, log_axis_ok, loss_curve_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.series import Grid, PathTrace, Point
 
@@ -362,19 +362,7 @@ def loss_vs_examples_figure(
             )
         )
         if run.diverged_at is not None and len(losses):
-            fig.add_trace(
-                go.Scatter(
-                    x=[float(xs[-1])],
-                    y=[float(ys[-1])],
-                    mode="markers+text",
-                    marker={"symbol": "x", "size": 11, "color": palette.DIVERGED_COLOR},
-                    text=[f"diverged at step {run.diverged_at}"],
-                    textposition="top left",
-                    textfont={"color": palette.DIVERGED_COLOR, "size": 11},
-                    showlegend=False,
-                    hoverinfo="skip",
-                )
-            )
+            fig.add_trace(divergence_marker(float(xs[-1]), float(ys[-1]), run.diverged_at))
     base_layout(fig, title=title, height=height)
     fig.update_xaxes(title_text="examples processed (gradient evaluations)", rangemode="tozero")
     fig.update_yaxes(title_text=y_title + (" (log scale)" if use_log else ""))

@@ -573,11 +573,12 @@ def saddle_demo() -> None:
         saddle = landscapes.get("saddle")
         c1, c2, c3 = st.columns([3, 3, 2], vertical_alignment="bottom")
         with c1:
-            batch = st.select_slider(
+            batch = controls.option_slider(
+                state,
+                "saddle:B",
                 "Batch size B (noise std σ/√B)",
-                options=[1, 2, 4, 8, 16, 32, 64, 128, 256],
-                value=4,
-                **persistent(state, "saddle:B"),
+                [1, 2, 4, 8, 16, 32, 64, 128, 256],
+                default=4,
             )
         with c2:
             lr = controls.lr_slider(state, "saddle:lr", low=0.01, high=0.6, default=0.1)

@@ -145,6 +145,13 @@ def run_summary(run: Run, label: str) -> None:
     explorer.status_badge(momentum_status(run))
 
 
+def summaries_side_by_side(*runs: tuple[Run, str]) -> None:
+    """:func:`run_summary` of each (run, label), in columns."""
+    for column, (run, label) in zip(st.columns(len(runs), gap="medium"), runs, strict=True):
+        with column:
+            run_summary(run, label)
+
+
 def _race_preset(name: str) -> None:
     """Set the race's η and β and run both balls again from the start (intro played)."""
     state = STATE
@@ -252,11 +259,7 @@ def sgd_vs_momentum() -> None:
                 "Click either panel to start both balls there; ▶ replays both at once."
             )
 
-        left, right = st.columns(2, gap="medium")
-        with left:
-            run_summary(sgd, "SGD")
-        with right:
-            run_summary(mom, "Momentum")
+        summaries_side_by_side((sgd, "SGD"), (mom, "Momentum"))
         explorer.loss_chart(
             state,
             "race:loss",
@@ -518,11 +521,7 @@ def nesterov_lab() -> None:
         with maths:
             st.latex(tex)
 
-        a, b = st.columns(2, gap="medium")
-        with a:
-            run_summary(classical, "Classical")
-        with b:
-            run_summary(nesterov, "Nesterov")
+        summaries_side_by_side((classical, "Classical"), (nesterov, "Nesterov"))
         explorer.loss_chart(
             state, "nag:loss", traces, log_y=True, title="Loss per step (log scale)", height=280
         )

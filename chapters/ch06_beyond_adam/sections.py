@@ -363,11 +363,12 @@ def sophia_demo() -> None:
                 default=1.0,
             )
         with c3:
-            period = st.select_slider(
+            period = controls.option_slider(
+                state,
+                "sophia:k",
                 "Refresh h every k steps",
-                options=[1, 2, 5, 10, 20],
-                value=10,
-                **persistent(state, "sophia:k"),
+                [1, 2, 5, 10, 20],
+                default=10,
             )
         run = sync_vec(
             state,
@@ -440,11 +441,12 @@ def radam_demo() -> None:
     @st.fragment
     def demo() -> None:
         state = STATE
-        beta2 = st.select_slider(
+        beta2 = controls.option_slider(
+            state,
+            "radam:beta2",
             "β₂ (how long v remembers)",
-            options=list(RADAM_BETA2),
-            value=0.999,
-            **persistent(state, "radam:beta2"),
+            RADAM_BETA2,
+            default=0.999,
         )
         steps, rho, rect, first = rectification_series(beta2)
         left, right = st.columns([3, 2], gap="medium")

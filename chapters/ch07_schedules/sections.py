@@ -496,11 +496,12 @@ def pitfall() -> None:
                 **persistent(state, "pit:epochs"),
             )
         with c3:
-            batches = st.select_slider(
+            batches = controls.option_slider(
+                state,
+                "pit:batches",
                 "Batches per epoch",
-                options=[10, 20, 50, 100, 200, 500],
-                value=100,
-                **persistent(state, "pit:batches"),
+                [10, 20, 50, 100, 200, 500],
+                default=100,
             )
         peak, warm_pct = WORKED_PEAK, 10
         result = pitfall_rates(

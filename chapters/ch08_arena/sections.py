@@ -168,12 +168,13 @@ def setup_controls(ps: PageState) -> tuple[Setup, dict[str, Any]]:
             help="A racer finishes at the first step whose loss is at or below this.",
         )
     with c3:
-        speed = st.select_slider(
+        speed = controls.option_slider(
+            ps,
+            "speed",
             "Playback speed",
-            options=list(SPEEDS),
-            value=DEFAULT_SPEED,
+            SPEEDS,
+            default=DEFAULT_SPEED,
             help="How fast ▶ on the chart replays the precomputed race.",
-            **persistent(ps, "speed"),
         )
     c4, c5 = st.columns([3, 2], gap="medium", vertical_alignment="center")
     with c4:
@@ -220,20 +221,22 @@ def setup_controls(ps: PageState) -> tuple[Setup, dict[str, Any]]:
     with st.expander("Gradient noise (mini-batch)", icon=":material/grain:"):
         n1, n2, n3 = st.columns(3, gap="medium")
         with n1:
-            noise = st.select_slider(
+            noise = controls.option_slider(
+                ps,
+                "noise",
                 "Noise σ per example",
-                options=list(NOISE_OPTIONS),
-                value=0.0,
+                NOISE_OPTIONS,
+                default=0.0,
                 help="Standard deviation of one example's gradient noise. 0 = exact gradients.",
-                **persistent(ps, "noise"),
             )
         with n2:
-            batch = st.select_slider(
+            batch = controls.option_slider(
+                ps,
+                "batch",
                 "Batch size B",
-                options=list(BATCH_OPTIONS),
-                value=1,
+                BATCH_OPTIONS,
+                default=1,
                 help="Averaging B examples divides the noise's standard deviation by √B.",
-                **persistent(ps, "batch"),
             )
         with n3:
             seed = controls.number(

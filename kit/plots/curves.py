@@ -25,6 +25,21 @@ def log_axis_ok(values: np.ndarray) -> bool:
     return finite.size > 0 and bool(np.all(finite >= 0)) and bool(np.any(finite > 0))
 
 
+def divergence_marker(x: float, y: float, step: int) -> go.Scatter:
+    """The ✕ that ends a diverged run's curve at (x, y), labelled with its step."""
+    return go.Scatter(
+        x=[x],
+        y=[y],
+        mode="markers+text",
+        marker={"symbol": "x", "size": 11, "color": palette.DIVERGED_COLOR},
+        text=[f"diverged at step {step}"],
+        textposition="top left",
+        textfont={"color": palette.DIVERGED_COLOR, "size": 11},
+        showlegend=False,
+        hoverinfo="skip",
+    )
+
+
 def loss_curve_figure(
     runs: Sequence[PathTrace],
     *,
@@ -72,19 +87,7 @@ def loss_curve_figure(
             )
         )
         if run.diverged_at is not None and len(losses):
-            fig.add_trace(
-                go.Scatter(
-                    x=[run.last_index],
-                    y=[float(ys[-1])],
-                    mode="markers+text",
-                    marker={"symbol": "x", "size": 11, "color": palette.DIVERGED_COLOR},
-                    text=[f"diverged at step {run.diverged_at}"],
-                    textposition="top left",
-                    textfont={"color": palette.DIVERGED_COLOR, "size": 11},
-                    showlegend=False,
-                    hoverinfo="skip",
-                )
-            )
+            fig.add_trace(divergence_marker(run.last_index, float(ys[-1]), run.diverged_at))
     if current_step is not None:
         fig.add_vline(x=current_step, line={"color": "#888", "width": 1, "dash": "dot"})
     if threshold is not None and (not use_log or threshold > 0):

@@ -11,7 +11,7 @@ from core import quiz
 from core.progress import PROGRESS_KEY
 from core.toc import chapter
 from kit.state import session_key
-from tests.apptest import open_chapter, page_state_in, page_text
+from tests.apptest import answer, open_chapter, page_state_in, page_text, shown_question
 
 ch00_key = partial(session_key, ch00_logic.PAGE)
 ch00_state = partial(page_state_in, page=ch00_logic.PAGE)
@@ -140,18 +140,12 @@ def test_wrong_source_numbers_are_absent(at):
 
 
 def test_answering_quiz_questions_records_scores(at):
-    at.radio(key=quiz.widget_key(0, "oscillation-fix", "choice", 0)).set_value(1).run()
-    at.button(key=quiz.widget_key(0, "oscillation-fix", "check", 0)).click().run()
+    answer(at, 0, "oscillation-fix", 1)
     record = at.session_state[PROGRESS_KEY]["0"]["oscillation-fix"]
     assert record == {"answered": True, "correct": True, "attempts": 1}
 
-    slot = at.session_state[quiz.slot_key(0, "parabola-two-steps")]
-    spec = next(s for s in quiz.load_quiz(0) if s.id == "parabola-two-steps")
-    question = spec.build(slot["seed"])
-    at.radio(key=quiz.widget_key(0, "parabola-two-steps", "choice", 0)).set_value(
-        question.correct_index
-    ).run()
-    at.button(key=quiz.widget_key(0, "parabola-two-steps", "check", 0)).click().run()
+    question = shown_question(at, 0, "parabola-two-steps")
+    answer(at, 0, "parabola-two-steps", question.correct_index)
     assert at.session_state[PROGRESS_KEY]["0"]["parabola-two-steps"]["correct"] is True
     assert any("Correct" in s.value for s in at.success)
 

@@ -12,14 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 from chapters.ch01_sgd import logic, sections
 from chapters.ch01_sgd import logic as ch01_logic
-from core import quiz
 from core.progress import PROGRESS_KEY
 from core.quiz import generate
 from core.toc import chapter
 from engine import minibatch, simulate, worked
 from kit import clicks
 from kit.state import PageState, session_key
-from tests.apptest import open_chapter, page_state_in, page_text
+from tests.apptest import answer, open_chapter, page_state_in, page_text
 
 ch01_key = partial(session_key, ch01_logic.PAGE)
 ch01_state = partial(page_state_in, page=ch01_logic.PAGE)
@@ -244,8 +243,7 @@ def test_saddle_demo_steps_and_full_batch_stays_on_the_ridge():
 
 def test_quiz_answer_is_recorded():
     at = open_page()
-    at.radio(key=quiz.widget_key(1, "why-subset", "choice", 0)).set_value(1).run()
-    at.button(key=quiz.widget_key(1, "why-subset", "check", 0)).click().run()
+    answer(at, 1, "why-subset", 1)
     assert not at.exception
     record = at.session_state[PROGRESS_KEY]["1"]["why-subset"]
     assert record["answered"] and record["correct"]

@@ -13,7 +13,7 @@ from core.progress import PROGRESS_KEY
 from core.toc import chapter
 from engine import landscapes, optimizers, worked
 from kit.state import session_key
-from tests.apptest import open_chapter, page_state_in, page_text
+from tests.apptest import answer, open_chapter, page_state_in, page_text, shown_question
 
 ch02_key = partial(session_key, ch02_logic.PAGE)
 ch02_state = partial(page_state_in, page=ch02_logic.PAGE)
@@ -266,19 +266,13 @@ def test_from_scratch_output_matches_the_engine(at):
 def test_answering_quiz_questions_records_scores(at):
     spec = next(s for s in quiz.load_quiz(2) if s.id == "gradient-reverses")
     question = spec.build()
-    at.radio(key=quiz.widget_key(2, "gradient-reverses", "choice", 0)).set_value(
-        question.correct_index
-    ).run()
-    at.button(key=quiz.widget_key(2, "gradient-reverses", "check", 0)).click().run()
+    answer(at, 2, "gradient-reverses", question.correct_index)
     record = at.session_state[PROGRESS_KEY]["2"]["gradient-reverses"]
     assert record == {"answered": True, "correct": True, "attempts": 1}
 
     for qid in ("memory-window", "nesterov-lookahead"):
-        slot = at.session_state[quiz.slot_key(2, qid)]
-        spec = next(s for s in quiz.load_quiz(2) if s.id == qid)
-        question = spec.build(slot["seed"])
-        at.radio(key=quiz.widget_key(2, qid, "choice", 0)).set_value(question.correct_index).run()
-        at.button(key=quiz.widget_key(2, qid, "check", 0)).click().run()
+        question = shown_question(at, 2, qid)
+        answer(at, 2, qid, question.correct_index)
         assert at.session_state[PROGRESS_KEY]["2"][qid]["correct"] is True
 
 

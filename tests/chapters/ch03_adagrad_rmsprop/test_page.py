@@ -9,12 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from chapters.ch03_adagrad_rmsprop import logic as ch03_logic
-from core import quiz
 from core.progress import PROGRESS_KEY
-from core.quiz import load_quiz
 from core.toc import chapter
 from kit.state import session_key
-from tests.apptest import open_chapter, page_state_in, page_text
+from tests.apptest import answer, open_chapter, page_state_in, page_text, shown_question
 
 ch03_key = partial(session_key, ch03_logic.PAGE)
 ch03_state = partial(page_state_in, page=ch03_logic.PAGE)
@@ -176,8 +174,7 @@ def test_rho_slider_changes_rate_over_time_chart():
 def test_quiz_answer_is_recorded():
     at = open_page()
     qid = "adagrad-rate-vanishes"
-    at.radio(key=quiz.widget_key(3, qid, "choice", 0)).set_value(0).run()
-    at.button(key=quiz.widget_key(3, qid, "check", 0)).click().run()
+    answer(at, 3, qid, 0)
     assert not at.exception
     record = at.session_state[PROGRESS_KEY]["3"][qid]
     assert record["answered"] and record["correct"]
@@ -186,9 +183,6 @@ def test_quiz_answer_is_recorded():
 def test_generated_quiz_question_is_graded():
     at = open_page()
     qid = "adagrad-effective-lr"
-    slot = at.session_state[quiz.slot_key(3, qid)]
-    spec = next(s for s in load_quiz(3) if s.id == qid)
-    question = spec.build(slot["seed"])
-    at.radio(key=quiz.widget_key(3, qid, "choice", 0)).set_value(question.correct_index).run()
-    at.button(key=quiz.widget_key(3, qid, "check", 0)).click().run()
+    question = shown_question(at, 3, qid)
+    answer(at, 3, qid, question.correct_index)
     assert at.session_state[PROGRESS_KEY]["3"][qid]["correct"]

@@ -7,11 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from chapters.ch04_adam import logic as ch04_logic
-from core import quiz
 from core.progress import PROGRESS_KEY
 from core.toc import chapter
 from kit.state import session_key
-from tests.apptest import chart_data, open_chapter, page_state_in
+from tests.apptest import answer, chart_data, open_chapter, page_state_in
 
 ch04_key = partial(session_key, ch04_logic.PAGE)
 ch04_state = partial(page_state_in, page=ch04_logic.PAGE)
@@ -140,8 +139,7 @@ def test_play_precomputes_a_stretch_for_playback():
 def test_quiz_answer_is_recorded():
     at = open_page()
     qid = "why-bias-correction"
-    at.radio(key=quiz.widget_key(4, qid, "choice", 0)).set_value(1).run()
-    at.button(key=quiz.widget_key(4, qid, "check", 0)).click().run()
+    answer(at, 4, qid, 1)
     assert not at.exception
     record = at.session_state[PROGRESS_KEY]["4"][qid]
     assert record["answered"] and record["correct"]

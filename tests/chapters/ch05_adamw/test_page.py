@@ -6,11 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from chapters.ch05_adamw import logic as ch05_logic
-from core import quiz
 from core.progress import PROGRESS_KEY
 from core.toc import chapter
 from kit.state import session_key
-from tests.apptest import chart_data, open_chapter, page_state_in
+from tests.apptest import answer, chart_data, open_chapter, page_state_in
 
 ch05_key = partial(session_key, ch05_logic.PAGE)
 ch05_state = partial(page_state_in, page=ch05_logic.PAGE)
@@ -111,8 +110,7 @@ def test_noise_toggle_runs():
 def test_quiz_answer_is_recorded():
     at = open_page()
     qid = "why-decouple"
-    at.radio(key=quiz.widget_key(5, qid, "choice", 0)).set_value(0).run()
-    at.button(key=quiz.widget_key(5, qid, "check", 0)).click().run()
+    answer(at, 5, qid, 0)
     assert not at.exception
     record = at.session_state[PROGRESS_KEY]["5"][qid]
     assert record["answered"] and record["correct"]

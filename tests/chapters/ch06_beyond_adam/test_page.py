@@ -12,7 +12,7 @@ from core import quiz
 from core.progress import PROGRESS_KEY
 from core.toc import chapter
 from kit.state import session_key
-from tests.apptest import open_chapter, page_state_in, page_text
+from tests.apptest import answer, open_chapter, page_state_in, page_text, shown_question
 
 ch06_key = partial(session_key, ch06_logic.PAGE)
 ch06_state = partial(page_state_in, page=ch06_logic.PAGE)
@@ -236,18 +236,12 @@ def test_answering_quiz_questions_records_scores(at):
     spec = next(s for s in quiz.load_quiz(6) if s.id == "lion-innovation")
     assert spec.source
     question = spec.build()
-    at.radio(key=quiz.widget_key(6, "lion-innovation", "choice", 0)).set_value(
-        question.correct_index
-    ).run()
-    at.button(key=quiz.widget_key(6, "lion-innovation", "check", 0)).click().run()
+    answer(at, 6, "lion-innovation", question.correct_index)
     assert at.session_state[PROGRESS_KEY]["6"]["lion-innovation"]["correct"] is True
 
-    slot = at.session_state[quiz.slot_key(6, "adafactor-state-ratio")]
-    spec = next(s for s in quiz.load_quiz(6) if s.id == "adafactor-state-ratio")
-    question = spec.build(slot["seed"])
+    question = shown_question(at, 6, "adafactor-state-ratio")
     wrong = next(i for i, o in enumerate(question.options) if not o.correct)
-    at.radio(key=quiz.widget_key(6, "adafactor-state-ratio", "choice", 0)).set_value(wrong).run()
-    at.button(key=quiz.widget_key(6, "adafactor-state-ratio", "check", 0)).click().run()
+    answer(at, 6, "adafactor-state-ratio", wrong)
     record = at.session_state[PROGRESS_KEY]["6"]["adafactor-state-ratio"]
     assert record == {"answered": True, "correct": False, "attempts": 1}
     assert any("Not quite" in e.value for e in at.error)

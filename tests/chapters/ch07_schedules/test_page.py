@@ -12,7 +12,7 @@ from core import quiz
 from core.progress import PROGRESS_KEY
 from core.toc import chapter
 from kit.state import session_key
-from tests.apptest import open_chapter, page_state_in, page_text
+from tests.apptest import answer, open_chapter, page_state_in, page_text
 
 TIMEOUT = 120
 PAGE = chapter(7).file
@@ -222,16 +222,14 @@ def test_pitfall_mistakes(at):
 def test_answering_quiz_questions_records_scores(at):
     spec = next(s for s in quiz.load_quiz(7) if s.source)
     question = spec.build()
-    at.radio(key=quiz.widget_key(7, spec.id, "choice", 0)).set_value(question.correct_index).run()
-    at.button(key=quiz.widget_key(7, spec.id, "check", 0)).click().run()
+    answer(at, 7, spec.id, question.correct_index)
     assert at.session_state[PROGRESS_KEY]["7"][spec.id]["correct"] is True
 
     slot = at.session_state[quiz.slot_key(7, "cosine-rate-at-step")]
     gen = next(s for s in quiz.load_quiz(7) if s.id == "cosine-rate-at-step")
     built = gen.build(slot["seed"])
     wrong = next(i for i, o in enumerate(built.options) if not o.correct)
-    at.radio(key=quiz.widget_key(7, "cosine-rate-at-step", "choice", 0)).set_value(wrong).run()
-    at.button(key=quiz.widget_key(7, "cosine-rate-at-step", "check", 0)).click().run()
+    answer(at, 7, "cosine-rate-at-step", wrong)
     assert at.session_state[PROGRESS_KEY]["7"]["cosine-rate-at-step"]["correct"] is False
     assert any("Not quite" in e.value for e in at.error)
 

@@ -9,13 +9,12 @@ import pytest
 
 from chapters.ch09_cheatsheet import logic, tree
 from chapters.ch09_cheatsheet import logic as ch09_logic
-from core import quiz
 from core.progress import PROGRESS_KEY
 from core.toc import chapter
 from engine import optimizers
 from kit.format import fmt, format_rate, human_bytes
 from kit.state import session_key
-from tests.apptest import open_chapter, page_state_in, page_text
+from tests.apptest import answer, open_chapter, page_state_in, page_text
 
 TIMEOUT = 120
 PAGE = chapter(9).file
@@ -49,7 +48,7 @@ def spread_spec(at):
     raise AssertionError("sensitivity chart not found")
 
 
-def answer(at, question, text):
+def pick_answer(at, question, text):
     at.pills(key=ch09_key(f"flow:answer:{question}")).set_value(text).run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -57,7 +56,7 @@ def answer(at, question, text):
 def walk_to(at, leaf):
     path = TREE.path_to(leaf)
     for q, child in zip(path, path[1:], strict=False):
-        answer(at, q, TREE.node(child).answer)
+        pick_answer(at, q, TREE.node(child).answer)
 
 
 def test_page_renders(at):
@@ -90,10 +89,10 @@ def test_answers_walk_the_tree_and_the_card_follows(at):
 def test_changing_an_earlier_answer_drops_the_later_ones(at):
     walk_to(at, "lion")
     assert len(at.pills) == 4
-    answer(at, TREE.root, TREE.node("vision-arch").answer)
+    pick_answer(at, TREE.root, TREE.node("vision-arch").answer)
     assert at.session_state[NODE] == "vision-arch"
     assert len(at.pills) == 2
-    answer(at, "vision-arch", None)  # deselect: back to that question
+    pick_answer(at, "vision-arch", None)  # deselect: back to that question
     assert at.session_state[NODE] == "vision-arch"
     assert "Next question" in page_text(at)
 
@@ -185,8 +184,7 @@ def test_batch_calculator_computes_and_refuses_bad_input(at):
 
 
 def test_quiz_answer_is_recorded(at):
-    at.radio(key=quiz.widget_key(9, "bert-finetune", "choice", 0)).set_value(0).run()
-    at.button(key=quiz.widget_key(9, "bert-finetune", "check", 0)).click().run()
+    answer(at, 9, "bert-finetune", 0)
     assert not at.exception
     record = at.session_state[PROGRESS_KEY]["9"]["bert-finetune"]
     assert record == {"answered": True, "correct": True, "attempts": 1}

@@ -13,7 +13,7 @@ from chapters.progress.sections import STATE as PROGRESS_PAGE_STATE
 from core import progress, quiz
 from core.toc import CHAPTERS, PROGRESS_PAGE
 from kit.state import session_key
-from tests.apptest import open_chapter, page_state_in
+from tests.apptest import answer, open_chapter, page_state_in
 
 ch09_key = partial(session_key, ch09_logic.PAGE)
 ch09_state = partial(page_state_in, page=ch09_logic.PAGE)
@@ -158,8 +158,7 @@ def at():
 def answer_first_question(at, chapter, option):
     qid = quiz.question_ids(chapter)[0]
     at.switch_page(CHAPTERS[chapter].file).run()
-    at.radio(key=quiz.widget_key(chapter, qid, "choice", 0)).set_value(option).run()
-    at.button(key=quiz.widget_key(chapter, qid, "check", 0)).click().run()
+    answer(at, chapter, qid, option)
 
 
 def open_progress(at):
