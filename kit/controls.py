@@ -9,6 +9,7 @@ Every widget here takes a :class:`kit.state.PageState` and a short name; its key
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -188,6 +189,51 @@ def number(
 # --------------------------------------------------------------------------- run buttons
 
 
+@dataclass(frozen=True)
+class Action:
+    """One button of a row: what it says and what it does (as a callback)."""
+
+    label: str
+    slug: str  # the button's key is the page's "<key_prefix>btn:<slug>"
+    on_click: Callable[[], None]
+    icon: str
+    help: str
+    primary: bool = False
+
+
+def action_buttons(ps: PageState, actions: Sequence[Action], *, key_prefix: str = "") -> None:
+    """A row of buttons. They act in callbacks, so the figures drawn in the same script
+    run already show the result."""
+    with st.container(horizontal=True, gap="small"):
+        for action in actions:
+            st.button(
+                action.label,
+                key=ps.key(f"{key_prefix}btn:{action.slug}"),
+                on_click=action.on_click,
+                icon=action.icon,
+                type="primary" if action.primary else "secondary",
+                help=action.help,
+            )
+
+
+def step_play_reset(
+    on_step: Callable[[], None],
+    on_play: Callable[[], None],
+    on_reset: Callable[[], None],
+    *,
+    play_steps: int,
+    helps: tuple[str, str, str],
+    step_primary: bool = False,
+) -> list[Action]:
+    """The course's Step / Play N / Reset buttons (``helps``: their three tooltips)."""
+    step_help, play_help, reset_help = helps
+    return [
+        Action("Step", "step", on_step, ":material/skip_next:", step_help, step_primary),
+        Action(f"Play {play_steps}", "play", on_play, ":material/play_arrow:", play_help),
+        Action("Reset", "reset", on_reset, ":material/restart_alt:", reset_help),
+    ]
+
+
 def run_buttons(
     ps: PageState,
     run_names: Sequence[str],
@@ -198,8 +244,7 @@ def run_buttons(
 ) -> None:
     """Step / Play / Reset (and optionally Drop ball) acting on the page's stored runs.
 
-    Several ``run_names`` move together (side-by-side comparisons). The buttons use
-    callbacks, so the figures drawn in the same script run already show the result.
+    Several ``run_names`` move together (side-by-side comparisons).
 
     - **Drop ball**: back to the start, then Play.
     - **Step**: one update.
@@ -213,41 +258,26 @@ def run_buttons(
             if run is not None:
                 ps.update_run(name, fn(run))
 
-    def on_drop() -> None:
-        apply(lambda r: run_state.advance(run_state.restart(r), play_steps, play=True))
-
-    def on_step() -> None:
-        apply(lambda r: run_state.advance(r, 1))
-
-    def on_play() -> None:
-        apply(lambda r: run_state.advance(r, play_steps, play=True))
-
-    def on_reset() -> None:
-        apply(run_state.restart)
-
-    buttons: list[tuple[str, str, Callable[[], None], str, str]] = []
-    if drop_ball:
-        buttons.append(("Drop ball", "drop", on_drop, ":material/sports_volleyball:", "primary"))
-    buttons += [
-        ("Step", "step", on_step, ":material/skip_next:", "secondary"),
-        (f"Play {play_steps}", "play", on_play, ":material/play_arrow:", "secondary"),
-        ("Reset", "reset", on_reset, ":material/restart_alt:", "secondary"),
-    ]
-    with st.container(horizontal=True, gap="small"):
-        for label, slug, callback, icon, kind in buttons:
-            st.button(
-                label,
-                key=ps.key(f"{key_prefix}btn:{slug}"),
-                on_click=callback,
-                icon=icon,
-                type=kind,
-                help={
-                    "drop": "Put the ball at the start and run a stretch of steps",
-                    "step": "One update",
-                    "play": f"Compute {play_steps} more updates, then ▶ on the chart replays them",
-                    "reset": "Back to the start, with fresh buffers",
-                }[slug],
-            )
+    drop = Action(
+        "Drop ball",
+        "drop",
+        lambda: apply(lambda r: run_state.advance(run_state.restart(r), play_steps, play=True)),
+        ":material/sports_volleyball:",
+        "Put the ball at the start and run a stretch of steps",
+        primary=True,
+    )
+    actions = step_play_reset(
+        lambda: apply(lambda r: run_state.advance(r, 1)),
+        lambda: apply(lambda r: run_state.advance(r, play_steps, play=True)),
+        lambda: apply(run_state.restart),
+        play_steps=play_steps,
+        helps=(
+            "One update",
+            f"Compute {play_steps} more updates, then ▶ on the chart replays them",
+            "Back to the start, with fresh buffers",
+        ),
+    )
+    action_buttons(ps, [drop, *actions] if drop_ball else actions, key_prefix=key_prefix)
 
 
 # --------------------------------------------------------------------------- step scrubber

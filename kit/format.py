@@ -1,4 +1,5 @@
-"""How numbers read on a page: significant figures, learning rates, bytes, big counts.
+"""How numbers and names read on a page: significant figures, learning rates, bytes, big
+counts, optimizer names.
 
 Pure helpers (no Streamlit): every page formats engine results through these, so a
 number is written the same way wherever it appears.
@@ -11,6 +12,13 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+from engine import optimizers
+
+
+def optimizer_name(name: str) -> str:
+    """Optimizer ``name`` as the course writes it ("Adam", "SGD + momentum" …)."""
+    return optimizers.info(name).display_name
 
 
 def fmt(value: float, digits: int = 4) -> str:

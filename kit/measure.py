@@ -1,12 +1,13 @@
 """Measures the pages report about runs: when a run first reached a loss, how far back a
-moving average remembers, how large a learning rate stays stable, where one weight goes
-when fed chosen gradients. Pure numpy on the engine; no Streamlit, no Plotly.
+moving average remembers, how large a learning rate stays stable, how much memory an optimizer
+keeps, where one weight goes when fed chosen gradients. Pure numpy on the engine; no Streamlit, no Plotly.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,16 @@ def stable_lr_limit(landscape: str, beta: float = 0.0) -> float:
     land = landscapes.get(landscape)
     curvature = float(np.max(land.hessian_diag(np.asarray(land.start, dtype=np.float64))))
     return 2.0 * (1.0 + beta) / curvature
+
+
+@cache
+def state_bytes(name: str, shape: tuple[int, ...]) -> int:
+    """Bytes of optimizer ``name``'s state for one fp32 weight tensor of ``shape``.
+
+    The engine counts the buffers ``init`` really allocates (so Adafactor's factoring
+    shows); remembered here, as allocating them for a large matrix is not free.
+    """
+    return optimizers.state_bytes(name, tuple(shape))
 
 
 def run_fixed_gradients(

@@ -270,31 +270,19 @@ def step_buttons(
         if isinstance(paths, TwoPaths):
             state.set(paths_slot(name), new_paths(paths.start, seed=paths.seed + 1))
 
-    with st.container(horizontal=True, gap="small"):
-        st.button(
-            "Step",
-            key=state.key(f"{name}:btn:step"),
-            on_click=move,
-            args=(1, False),
-            icon=":material/skip_next:",
-            type="primary",
-            help="One update of each path",
-        )
-        st.button(
-            f"Play {play_steps}",
-            key=state.key(f"{name}:btn:play"),
-            on_click=move,
-            args=(play_steps, True),
-            icon=":material/play_arrow:",
-            help=f"Compute {play_steps} more updates; ▶ under the chart replays them",
-        )
-        st.button(
-            "Reset",
-            key=state.key(f"{name}:btn:reset"),
-            on_click=reset,
-            icon=":material/restart_alt:",
-            help="Back to the start; the mini-batch path gets a fresh sequence of batches",
-        )
+    actions = controls.step_play_reset(
+        lambda: move(1, False),
+        lambda: move(play_steps, True),
+        reset,
+        play_steps=play_steps,
+        helps=(
+            "One update of each path",
+            f"Compute {play_steps} more updates; ▶ under the chart replays them",
+            "Back to the start; the mini-batch path gets a fresh sequence of batches",
+        ),
+        step_primary=True,
+    )
+    controls.action_buttons(state, actions, key_prefix=f"{name}:")
 
 
 # --------------------------------------------------------------------------- gradient noise

@@ -17,7 +17,7 @@ import pandas as pd
 
 from engine import landscapes, optimizers, worked
 from kit import palette
-from kit.format import fmt, thousands
+from kit.format import fmt, optimizer_name, thousands
 from kit.plots.series import PathTrace
 from kit.state import Run, buffers_at
 
@@ -43,10 +43,6 @@ def curvature_ratio() -> float:
     land = landscapes.get(LANDSCAPE)
     h = np.asarray(land.hessian_diag(np.asarray(land.start, dtype=float)), dtype=float)
     return float(h[0] / h[1])
-
-
-def display_name(name: str) -> str:
-    return optimizers.info(name).display_name
 
 
 # --------------------------------------------------------------------------- worked tables
@@ -135,7 +131,7 @@ def accumulator_at(run: Run, step: int) -> np.ndarray:
 
 def race_trace(run: Run, marker_step: int) -> PathTrace:
     return PathTrace(
-        label=display_name(run.optimizer),
+        label=optimizer_name(run.optimizer),
         path=run.path,
         losses=run.losses,
         color=palette.optimizer_color(run.optimizer),
@@ -151,7 +147,7 @@ def rate_table(runs: dict[str, Run], step: int) -> pd.DataFrame:
         acc, rate = accumulator_at(run, k), rate_at(run, k)
         rows.append(
             {
-                "method": display_name(name),
+                "method": optimizer_name(name),
                 "G θ₁": thousands(acc[0]),
                 "G θ₂": thousands(acc[1]),
                 "rate θ₁": fmt(rate[0]),
@@ -173,7 +169,7 @@ def race_story(runs: dict[str, Run], step: int, rates: dict[str, np.ndarray]) ->
     for name in METHODS:
         r = rates[name]
         if np.all(np.isfinite(r)) and r[0] > 0:
-            ratios[display_name(name)] = fmt(r[1] / r[0], 3)
+            ratios[optimizer_name(name)] = fmt(r[1] / r[0], 3)
     text = ""
     if ratios:
         detail = ", ".join(f"{k} {v}×" for k, v in ratios.items())
@@ -197,7 +193,7 @@ def race_story(runs: dict[str, Run], step: int, rates: dict[str, np.ndarray]) ->
     for run in (ada, rms):
         if run.diverged:
             text += (
-                f" {display_name(run.optimizer)} diverged at step {run.diverged_at}: lower its η."
+                f" {optimizer_name(run.optimizer)} diverged at step {run.diverged_at}: lower its η."
             )
     return text
 

@@ -18,7 +18,6 @@ from chapters.ch03_adagrad_rmsprop.logic import (
     PAGE,
     PLAY_STEPS,
     RHO_OPTIONS,
-    display_name,
     race_story,
     race_trace,
     rate_at,
@@ -28,7 +27,7 @@ from chapters.ch03_adagrad_rmsprop.logic import (
 from engine import landscapes, worked
 from kit import controls, explorer, palette
 from kit.controls import page_state, persistent
-from kit.format import format_rate
+from kit.format import format_rate, optimizer_name
 from kit.plots.bars import grouped_bar_figure
 from kit.plots.curves import step_curves_figure
 from kit.plots.landscape import landscape_figure
@@ -167,7 +166,7 @@ def adaptive_race() -> None:
                 grouped_bar_figure(
                     AXIS_LABELS,
                     [
-                        Series(display_name(name), rates[name], palette.optimizer_color(name))
+                        Series(optimizer_name(name), rates[name], palette.optimizer_color(name))
                         for name in METHODS
                     ],
                     value_title="η / (√G + ε)",

@@ -23,7 +23,7 @@ import pandas as pd
 
 from engine import optimizers, transforms
 from kit import palette
-from kit.format import fmt, format_rate, human_bytes, human_count, thousands
+from kit.format import fmt, format_rate, human_bytes, human_count, optimizer_name, thousands
 from kit.status import run_status
 
 PAGE = "ch06"
@@ -34,10 +34,6 @@ INITIAL_STEPS = 10  # a demo run is first shown after this many steps (▶ repla
 MAX_DEMO_STEPS = 400  # a demo run keeps at most this many steps
 
 Params = np.ndarray | dict[str, np.ndarray]
-
-
-def display_name(name: str) -> str:
-    return optimizers.info(name).display_name
 
 
 def latex_lines(update_latex: str) -> str:
@@ -591,7 +587,7 @@ RACE_PLAY = 60
 
 
 def race_label(run) -> str:
-    return f"{display_name(run.optimizer)} η={format_rate(run.hyperparams['lr'])}"
+    return f"{optimizer_name(run.optimizer)} η={format_rate(run.hyperparams['lr'])}"
 
 
 def race_table(runs) -> pd.DataFrame:
@@ -600,7 +596,7 @@ def race_table(runs) -> pd.DataFrame:
         status = run_status(run)
         rows.append(
             {
-                "optimizer": display_name(run.optimizer),
+                "optimizer": optimizer_name(run.optimizer),
                 "step": str(run.steps),
                 "loss": fmt(run.loss, 4),
                 "θ": f"({fmt(run.params[0], 3)}, {fmt(run.params[1], 3)})",

@@ -30,7 +30,6 @@ from chapters.ch06_beyond_adam.logic import (
     SOPHIA_INITIAL_STEPS,
     VecRun,
     advance_vec,
-    display_name,
     family_edges,
     first_play_step,
     lamb_story,
@@ -51,7 +50,8 @@ from chapters.ch06_beyond_adam.logic import (
 from engine import landscapes, optimizers, transforms
 from kit import clicks, controls, explorer, palette
 from kit.controls import page_state, persistent
-from kit.format import fmt, format_rate, human_bytes
+from kit.format import fmt, format_rate, human_bytes, optimizer_name
+from kit.measure import state_bytes
 from kit.plots.curves import step_curves_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
@@ -59,14 +59,12 @@ from kit.plots.series import Series
 from kit.state import PageState, advance, sync_run
 
 STATE = page_state(PAGE)
-# Counting an optimizer's state allocates its buffers: cached across reruns and sessions.
-state_bytes_cached = st.cache_data(show_spinner=False)(optimizers.state_bytes)
 
 
 def comparison_table() -> pd.DataFrame:
     """:func:`logic.comparison_table` with every optimizer's state counted (cached)."""
     return logic.comparison_table(
-        {name: state_bytes_cached(name, CARD_SHAPE) for name in optimizers.NAMES}
+        {name: state_bytes(name, CARD_SHAPE) for name in optimizers.NAMES}
     )
 
 
@@ -90,11 +88,11 @@ def optimizer_card(name: str) -> None:
         shape_text = "×".join(str(s) for s in CARD_SHAPE)
         st.markdown(
             f"**State it keeps.** {buffers}: {info.memory}. For one {shape_text} weight "
-            f"matrix in fp32 that is {human_bytes(state_bytes_cached(name, CARD_SHAPE))}."
+            f"matrix in fp32 that is {human_bytes(state_bytes(name, CARD_SHAPE))}."
         )
         st.markdown(f"**Best for.** {info.best_for}")
         if info.parents:
-            parents = ", ".join(display_name(p) for p in info.parents)
+            parents = ", ".join(optimizer_name(p) for p in info.parents)
             st.markdown(f"**Grew out of.** {parents}")
 
 
@@ -113,7 +111,7 @@ def family_tree() -> None:
             chosen = st.selectbox(
                 "Optimizer (or click a node)",
                 names,
-                format_func=lambda n: f"{display_name(n)} ({optimizers.info(n).year})",
+                format_func=lambda n: f"{optimizer_name(n)} ({optimizers.info(n).year})",
                 key=pick_key,
             )
             optimizer_card(chosen)
@@ -179,29 +177,18 @@ def vec_buttons(state: PageState, names: Sequence[str], *, key_prefix: str) -> N
             if isinstance(run, VecRun):
                 state.set(f"vec:{name}", fn(run))
 
-    buttons = (
-        ("Step", "step", lambda: apply(lambda r: advance_vec(r, 1)), ":material/skip_next:"),
-        (
-            f"Play {PLAY_STEPS}",
-            "play",
-            lambda: apply(lambda r: advance_vec(r, PLAY_STEPS, play=True)),
-            ":material/play_arrow:",
+    actions = controls.step_play_reset(
+        lambda: apply(lambda r: advance_vec(r, 1)),
+        lambda: apply(lambda r: advance_vec(r, PLAY_STEPS, play=True)),
+        lambda: apply(restart_vec),
+        play_steps=PLAY_STEPS,
+        helps=(
+            "One update of every weight",
+            f"{PLAY_STEPS} more updates; ▶ on the chart replays them",
+            "Back to the starting weights, with fresh buffers",
         ),
-        ("Reset", "reset", lambda: apply(restart_vec), ":material/restart_alt:"),
     )
-    with st.container(horizontal=True, gap="small"):
-        for label, slug, callback, icon in buttons:
-            st.button(
-                label,
-                key=state.key(f"{key_prefix}btn:{slug}"),
-                on_click=callback,
-                icon=icon,
-                help={
-                    "step": "One update of every weight",
-                    "play": f"{PLAY_STEPS} more updates; ▶ on the chart replays them",
-                    "reset": "Back to the starting weights, with fresh buffers",
-                }[slug],
-            )
+    controls.action_buttons(state, actions, key_prefix=key_prefix)
 
 
 # --------------------------------------------------------------------------- Lion demo
@@ -578,7 +565,7 @@ def race() -> None:
                 "Challenger",
                 list(BEYOND_ADAM),
                 index=list(BEYOND_ADAM).index("lion"),
-                format_func=display_name,
+                format_func=optimizer_name,
                 **persistent(state, "race:opt"),
             )
         with top[1]:
@@ -600,7 +587,7 @@ def race() -> None:
                 high=high,
                 default=optimizers.info(challenger).race_lr,
                 extra=(),
-                label=f"{display_name(challenger)} learning rate η (log scale)",
+                label=f"{optimizer_name(challenger)} learning rate η (log scale)",
             )
         with c2:
             adam_low, adam_high, _ = optimizers.info("adam").ranges["lr"]

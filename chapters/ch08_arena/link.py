@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import landscapes, optimizers
+from kit.format import optimizer_name
 from kit.options import log_options, nearest_option
 from kit.state import Noise
 
@@ -61,10 +62,6 @@ def own_lr_range(name: str) -> tuple[float, float]:
 
 def own_lr_options(name: str) -> list[float]:
     return log_options(*own_lr_range(name))
-
-
-def display_name(name: str) -> str:
-    return optimizers.info(name).display_name
 
 
 # --------------------------------------------------------------------------- the set-up
@@ -225,13 +222,13 @@ def parse_setup(query: Mapping[str, Any]) -> tuple[Setup, list[str]]:
             problems.append(f"learning rate for an unknown optimizer {_quote(name)}")
             continue
         if name not in chosen:
-            problems.append(f"a learning rate for {display_name(name)}, which is not racing")
+            problems.append(f"a learning rate for {optimizer_name(name)}, which is not racing")
             continue
         value = _parse_float(text)
         low, high = own_lr_range(name)
         if value is None or not _in_range(value, low, high):
             problems.append(
-                f"{display_name(name)}'s learning rate {_quote(text)} is not a number "
+                f"{optimizer_name(name)}'s learning rate {_quote(text)} is not a number "
                 f"in {_num(low)}–{_num(high)}"
             )
             continue

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chapters.ch08_arena.link import Point, Setup, display_name, own_lr_range
+from chapters.ch08_arena.link import Point, Setup, own_lr_range
 from engine import landscapes, optimizers, simulate
 from kit import palette
-from kit.format import format_rate
+from kit.format import format_rate, optimizer_name
 from kit.measure import stable_lr_limit, steps_to
 from kit.plots.series import PathTrace
 from kit.state import Noise, Run, landscape_of
@@ -155,16 +155,16 @@ def forgiving_range(
 def range_text(name: str, rng: ForgivingRange | None) -> str:
     """“Adam: 0.003–0.3, a 100× range” (with ≤/≥ where the grid ran out)."""
     if rng is None:
-        return f"{display_name(name)}: diverged at every rate swept"
+        return f"{optimizer_name(name)}: diverged at every rate swept"
     if rng.low == rng.high:
         return (
-            f"{display_name(name)}: only {format_rate(rng.low, 'compact')} (the neighbouring rates on the "
+            f"{optimizer_name(name)}: only {format_rate(rng.low, 'compact')} (the neighbouring rates on the "
             f"grid already end more than {BAND_FACTOR:g}× worse)"
         )
     low = ("≤ " if rng.at_low_edge else "") + format_rate(rng.low, "compact")
     high = ("≥ " if rng.at_high_edge else "") + format_rate(rng.high, "compact")
     edge = " (at least: the grid ends there)" if rng.at_low_edge or rng.at_high_edge else ""
-    return f"{display_name(name)}: {low} – {high}, a {rng.width:.3g}× range{edge}"
+    return f"{optimizer_name(name)}: {low} – {high}, a {rng.width:.3g}× range{edge}"
 
 
 # --------------------------------------------------------------------------- race tables
@@ -199,7 +199,7 @@ def leaderboard(entries: Sequence[Entry], threshold: float) -> pd.DataFrame:
             (
                 order,
                 {
-                    "optimizer": display_name(e.optimizer),
+                    "optimizer": optimizer_name(e.optimizer),
                     "η": e.lr,
                     "η from": e.rate_source,
                     "steps to threshold": reach,
@@ -258,7 +258,7 @@ def first_step_table(
         step = np.asarray(new, dtype=np.float64) - params
         rows.append(
             {
-                "optimizer": display_name(name),
+                "optimizer": optimizer_name(name),
                 "η": rates[name],
                 "g₁ (x)": grad[0],
                 "g₁ (y)": grad[1],
@@ -365,7 +365,7 @@ def race_rates(
 
 def entry_trace(entry: Entry) -> PathTrace:
     return PathTrace(
-        label=f"{display_name(entry.optimizer)} (η {format_rate(entry.lr, 'compact')})",
+        label=f"{optimizer_name(entry.optimizer)} (η {format_rate(entry.lr, 'compact')})",
         path=entry.run.path,
         losses=entry.run.losses,
         color=palette.optimizer_color(entry.optimizer),
@@ -404,7 +404,7 @@ def sensitivity_rows(
         ranges[name] = rng
         curves.append(
             SweepCurve(
-                label=display_name(name),
+                label=optimizer_name(name),
                 lrs=sw.lrs,
                 final_losses=sw.final,
                 diverged_at=sw.diverged_at,
@@ -416,7 +416,7 @@ def sensitivity_rows(
         steps = sw.steps_to(threshold)
         rows.append(
             {
-                "optimizer": display_name(name),
+                "optimizer": optimizer_name(name),
                 "rates swept": f"{format_rate(sw.lrs[0], 'compact')}–{format_rate(sw.lrs[-1], 'compact')}",
                 "best η": None if rng is None else float(sw.lrs[rng.best]),
                 "steps to threshold at best η": "—"
@@ -445,9 +445,9 @@ def forgiving_verdict(ranges: Mapping[str, ForgivingRange]) -> str:
         )
     edge = ranges[widest].at_low_edge or ranges[widest].at_high_edge
     return (
-        f"Here the most forgiving racer is **{display_name(widest)}**, with "
+        f"Here the most forgiving racer is **{optimizer_name(widest)}**, with "
         f"{'at least ' if edge else ''}a {wide:.3g}× range of good rates; the least is "
-        f"**{display_name(narrowest)}** "
+        f"**{optimizer_name(narrowest)}** "
         f"({narrow:.3g}×)."
     )
 
@@ -485,7 +485,7 @@ def notice_lines(
     finishers.sort()
     if finishers:
         order = ", then ".join(
-            f"{display_name(n)} (step {s}, η {format_rate(lr, 'compact')})"
+            f"{optimizer_name(n)} (step {s}, η {format_rate(lr, 'compact')})"
             for s, n, lr in finishers
         )
         lines.append(
@@ -493,13 +493,13 @@ def notice_lines(
             f"≤ {threshold:g} in this order: {order}."
         )
     if dipped:
-        names = ", ".join(display_name(n) for n in dipped)
+        names = ", ".join(optimizer_name(n) for n in dipped)
         lines.append(
             f"{names} dipped below loss {threshold:g} at some rates but bounced back out: "
             f"no rate swept ends below it after {SWEEP_STEPS} steps."
         )
     if never:
-        names = ", ".join(display_name(n) for n in never)
+        names = ", ".join(optimizer_name(n) for n in never)
         lines.append(
             f"{names} never reached loss ≤ {threshold:g} within {SWEEP_STEPS} steps at any "
             "rate swept."
@@ -520,8 +520,8 @@ def notice_lines(
         rates = {e.optimizer: e.lr for e in entries} or {n: setup.lr for n in setup.optimizers}
         x0 = setup.start_point()[0]
         escaped = ridge_escape(list(rates), rates, x0)
-        left = [display_name(n) for n, y in escaped.items() if y > 1e-9]
-        stuck = [display_name(n) for n, y in escaped.items() if y <= 1e-9]
+        left = [optimizer_name(n) for n, y in escaped.items() if y > 1e-9]
+        stuck = [optimizer_name(n) for n, y in escaped.items() if y <= 1e-9]
         text = (
             f"**Started exactly on the ridge** (x = {x0:g}, y = 0), {SWEEP_STEPS} steps at "
             "the racers' rates: "
@@ -547,6 +547,6 @@ def notice_lines(
                 if dist < 0.05
                 else f"({point[0]:.3g}, {point[1]:.3g}), loss {e.run.losses[e.run.last_sane_step]:.3g}"
             )
-            ends.append(f"{display_name(e.optimizer)} → {where}")
+            ends.append(f"{optimizer_name(e.optimizer)} → {where}")
         lines.append("**Where your racers are now:** " + "; ".join(ends) + ".")
     return lines

@@ -24,7 +24,6 @@ from chapters.ch08_arena.link import (
     NOISE_OPTIONS,
     SEED_MAX,
     Setup,
-    display_name,
     own_lr_range,
     parse_setup,
     setup_to_query,
@@ -59,7 +58,7 @@ from engine import landscapes, optimizers, simulate
 from kit import controls, explorer
 from kit.code_panel import run_snippet
 from kit.controls import page_state, persistent
-from kit.format import format_rate
+from kit.format import format_rate, optimizer_name
 from kit.measure import steps_to
 from kit.plots.curves import loss_curve_figure
 from kit.plots.landscape import landscape_figure
@@ -139,7 +138,7 @@ def setup_controls(ps: PageState) -> tuple[Setup, dict[str, Any]]:
             name
             for name in optimizers.NAMES
             if st.checkbox(
-                display_name(name),
+                optimizer_name(name),
                 value=name in DEFAULT_OPTIMIZERS,
                 help=optimizers.info(name).innovation,
                 **persistent(ps, f"opt:{name}"),
@@ -197,7 +196,7 @@ def setup_controls(ps: PageState) -> tuple[Setup, dict[str, Any]]:
             left, right = st.columns([1, 3], vertical_alignment="center")
             with left:
                 own = st.checkbox(
-                    f"Own η for {display_name(name)}",
+                    f"Own η for {optimizer_name(name)}",
                     value=False,
                     **persistent(ps, f"own:{name}"),
                 )
@@ -206,11 +205,11 @@ def setup_controls(ps: PageState) -> tuple[Setup, dict[str, Any]]:
                 value = controls.log_slider(
                     ps,
                     f"lr:{name}",
-                    f"{display_name(name)}'s η",
+                    f"{optimizer_name(name)}'s η",
                     low=low,
                     high=high,
                     default=lr,
-                    help=f"The engine's range for {display_name(name)}: "
+                    help=f"The engine's range for {optimizer_name(name)}: "
                     f"{format_rate(low, 'compact')}–{format_rate(high, 'compact')}.",
                 )
             if own:
@@ -297,7 +296,7 @@ def sync_race(
                 noise=setup.noise_spec,
             )
         except ValueError as exc:  # an invalid value: say so, keep the page alive
-            st.warning(f"{display_name(name)} cannot race with these settings ({exc}).")
+            st.warning(f"{optimizer_name(name)} cannot race with these settings ({exc}).")
     target = max((r.steps for r in runs.values()), default=0)
     for name, run in runs.items():
         if run.steps < target and not run.diverged:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,7 @@ import pandas as pd
 from chapters.ch09_cheatsheet.tree import DecisionTree, Hyperparameter, Node, recipe_name
 from engine import landscapes, optimizers, schedules, simulate
 from kit.format import format_rate, human_bytes
-from kit.measure import averaging_window
+from kit.measure import averaging_window, state_bytes
 
 SCHEDULE_CHAPTER = 7  # where schedules are taught (the recommendation card links there)
 
@@ -32,11 +31,10 @@ def chapter_of(optimizer: str) -> int:
 MATRIX_SHAPE = (1024, 1024)  # the weight matrix used to count optimizer state per weight
 
 
-@cache
 def state_bytes_per_weight(name: str) -> float:
     """Bytes of optimizer state per fp32 weight, counted by the engine on a square matrix
     (so Adafactor's factoring shows); ``0`` for plain SGD."""
-    return optimizers.state_bytes(name, MATRIX_SHAPE) / float(np.prod(MATRIX_SHAPE))
+    return state_bytes(name, MATRIX_SHAPE) / float(np.prod(MATRIX_SHAPE))
 
 
 def fmt_range(pair: tuple[float, float]) -> str:

@@ -13,6 +13,7 @@ from core import quiz
 from core.progress import PROGRESS_KEY
 from core.toc import chapter
 from engine import landscapes, optimizers, simulate
+from kit.format import optimizer_name
 from kit.state import session_key
 from tests.apptest import open_chapter, page_state_in, page_text
 
@@ -77,7 +78,7 @@ def run_of(at, name):
 def test_arena_renders_with_the_default_race(at):
     assert at.title[0].value.startswith("Chapter 8")
     assert len(at.get("plotly_chart")) >= 3
-    assert sorted(racer_paths(at)) == sorted(f"{link.display_name(n)} (η 0.01)" for n in DEFAULT4)
+    assert sorted(racer_paths(at)) == sorted(f"{optimizer_name(n)} (η 0.01)" for n in DEFAULT4)
     assert list(leaderboard(at)["optimizer"]) == ["SGD", "Momentum", "RMSProp", "Adam"]
     assert at.query_params["land"] == "ravine"
     assert at.query_params["opt"] == ",".join(DEFAULT4)
@@ -197,7 +198,7 @@ def test_leaderboard_and_notes_show_engine_numbers(at):
     board = leaderboard(at)
     ravine = landscapes.get("ravine")
     for _, row in board.iterrows():
-        name = next(n for n in DEFAULT4 if link.display_name(n) == row["optimizer"])
+        name = next(n for n in DEFAULT4 if optimizer_name(n) == row["optimizer"])
         traj = simulate.run(optimizers.make(name, lr=0.01), ravine, ravine.start, logic.PLAY_STEPS)
         expected = traj.steps_to(1e-3)
         got = row["steps to threshold"]
@@ -316,6 +317,6 @@ def test_fair_race_says_which_rate_each_racer_got(at):
     for name in DEFAULT4:
         sw = logic.run_sweep(name, "ravine", None, start)
         best = sw.lrs[logic.best_rate(sw, 1e-3)]
-        row = board[board["optimizer"] == link.display_name(name)].iloc[0]
+        row = board[board["optimizer"] == optimizer_name(name)].iloc[0]
         assert row["η"] == pytest.approx(best) and row["η from"] == "best in sweep"
         assert run_of(at, name).hyperparams["lr"] == pytest.approx(best)
