@@ -181,16 +181,6 @@ def parse_progress(
     return clean
 
 
-def import_progress(
-    store: MutableMapping[str, Any], text: str | bytes, known: Known | None = None
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """Replace the progress with an exported file's (validated first; raises ValueError
-    and leaves ``store`` untouched on a bad file). Returns the imported progress."""
-    clean = parse_progress(text, known)
-    store[PROGRESS_KEY] = clean
-    return clean
-
-
 def summarize(progress: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, int]:
     """Chapters with answers, answered questions, correct ones and attempts in ``progress``."""
     records = [rec for questions in progress.values() for rec in questions.values()]

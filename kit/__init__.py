@@ -4,8 +4,9 @@
   page switches), :mod:`kit.clicks` (clickable charts), :mod:`kit.explorer` (the
   landscape explorer), :mod:`kit.code_panel` ("from scratch" panels);
 - :mod:`kit.plots` (figure builders by kind: landscapes, curves, bars, panels, memo);
-- pure helpers: :mod:`kit.format`, :mod:`kit.measure`, :mod:`kit.status`,
-  :mod:`kit.palette`.
+- pure helpers (no Streamlit, no Plotly; chapters' logic may use them):
+  :mod:`kit.format`, :mod:`kit.measure`, :mod:`kit.options`, :mod:`kit.status`,
+  :mod:`kit.palette`, :mod:`kit.plots.series`.
 
 The kit imports no chapter and nothing from :mod:`core`.
 """

@@ -1,7 +1,7 @@
 """The Loss Landscape Explorer: one optimizer, one ball, a landscape you can click.
 
-Reusable by any chapter: pick the optimizer, the landscapes offered and which
-hyperparameters get sliders. Everything it shows comes from the engine; its state
+Reusable by any chapter: pick the optimizer, the landscapes offered and the range of
+the learning-rate slider. Everything it shows comes from the engine; its state
 lives in the page's namespace, so it survives page switches.
 
 Example::

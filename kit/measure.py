@@ -1,6 +1,7 @@
-"""Measures the pages report about runs: when a run first reached a loss, how far back a
-moving average remembers, how large a learning rate stays stable, how much memory an optimizer
-keeps, where one weight goes when fed chosen gradients. Pure numpy on the engine; no Streamlit, no Plotly.
+"""Measures the pages report: when a run first reached a loss, how far back a moving
+average remembers, how large a learning rate stays stable, how much memory an optimizer
+keeps, where one weight goes when fed chosen gradients. Pure numpy on the engine; no
+Streamlit, no Plotly.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""ch05_adamw figures."""
+"""Chapter 5's figure: the decay each weight receives under Adam + L2 and AdamW, per step
+and summed."""
 
 from __future__ import annotations
 

@@ -117,7 +117,7 @@ def test_progress_scores_and_export_round_trip():
         progress.record_answer(store, 0, q, True)
     assert progress.chapter_score(store, 0, ids).done
     restored = {}
-    progress.import_progress(restored, progress.export_progress(store))
+    assert progress.handle_import(restored, progress.export_progress(store)).ok
     assert restored[progress.PROGRESS_KEY] == store[progress.PROGRESS_KEY]
     progress.reset_chapter(store, 0)
     assert progress.chapter_score(store, 0, ids).answered == 0
