@@ -2,7 +2,7 @@
 
 import pytest
 
-from chapters.progress.sections import STATE as PROGRESS_PAGE_STATE
+from chapters.progress.sections import reset_key
 from core.toc import CHAPTERS, PROGRESS_PAGE
 from tests.apptest import answer, open_chapter
 
@@ -22,5 +22,5 @@ def test_progress_page_shows_scores_after_an_answer():
     assert not at.exception
     table = at.dataframe[0].value
     assert table.loc[0, "Score"].startswith("1/")
-    at.button(key=PROGRESS_PAGE_STATE.key("reset::0")).click().run()
+    at.button(key=reset_key(0)).click().run()
     assert at.dataframe[0].value.loc[0, "Score"].startswith("0/")

@@ -17,6 +17,11 @@ from kit.controls import page_state
 STATE = page_state("progress")
 
 
+def reset_key(number: int) -> str:
+    """The key of chapter ``number``'s Clear and retry button."""
+    return STATE.key(f"reset::{number}")
+
+
 def scores() -> dict[int, ChapterScore]:
     """Every chapter's quiz score in this session."""
     return {ch.number: chapter_score(ch.number) for ch in CHAPTERS}
@@ -141,7 +146,7 @@ def retry(scores: dict[int, ChapterScore]) -> None:
             if score.started:
                 st.button(
                     "Clear and retry",
-                    key=STATE.key(f"reset::{ch.number}"),
+                    key=reset_key(ch.number),
                     on_click=reset_chapter,
                     args=(ch.number,),
                     icon=":material/replay:",

@@ -10,6 +10,7 @@ import pytest
 
 from chapters.ch09_cheatsheet import logic as ch09_logic
 from chapters.progress.sections import STATE as PROGRESS_PAGE_STATE
+from chapters.progress.sections import reset_key
 from core import progress, quiz
 from core.toc import CHAPTERS, PROGRESS_PAGE
 from kit.state import session_key
@@ -196,7 +197,7 @@ def test_retry_clears_one_chapter_and_links_to_its_quiz(at):
     open_progress(at)
     labels = [p.proto.label for p in at.get("page_link")]
     assert any(label.startswith(CHAPTERS[0].label) for label in labels)
-    at.button(key=PROGRESS_PAGE_STATE.key("reset::0")).click().run()
+    at.button(key=reset_key(0)).click().run()
     rows = table(at)
     assert rows.loc[CHAPTERS[0].label, "Attempts"] == 0
     assert rows.loc[CHAPTERS[1].label, "Attempts"] == 1
