@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from engine import formula_functions
+from engine.formula_latex import to_latex, tree_size_at_most
 from engine.formula_minima import default_start, find_minima
 from engine.formula_program import Program, ProgramError, compile_program
 from engine.landscapes import Bounds, Landscape, Point
@@ -124,7 +126,10 @@ MAX_NODES = 150
 MAX_DEPTH = 24
 MAX_EXPONENT = 100
 MAX_EXPONENTIAL_NESTING = 2
-MAX_PROGRAM_STEPS = 1500
+MAX_DERIVATIVE_SIZE = 2500
+MIN_MAX_WEIGHT = 3
+MAX_PROGRAM_STEPS = 600
+MAX_TYPESET_SIZE = 400  # sympy nodes: beyond this a derivative is shown as "too long"
 SYMBOLIC_TIME_BUDGET_S = 1.5
 MAX_ABS_COORDINATE = 1e4
 MIN_SPAN, MAX_SPAN = 1e-3, 1e4
@@ -331,8 +336,22 @@ def _check_tree(node: ast.expr, text: str) -> tuple[int, int]:
                 f"{_snippet(text, current)}: the formula nests deeper than the nesting depth "
                 f"limit of {MAX_DEPTH}"
             )
-        stack.extend((child, depth + 1) for child in reversed(_children(current)))
+        for child in reversed(_children(current)):
+            # A chain a + b - c + … or a * b / c is one level, however long.
+            chained = _chain_family(current) is not None and _chain_family(child) == _chain_family(
+                current
+            )
+            stack.append((child, depth if chained else depth + 1))
     return count, deepest
+
+
+def _chain_family(node: ast.AST) -> str | None:
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add | ast.Sub):
+            return "sum"
+        if isinstance(node.op, ast.Mult | ast.Div):
+            return "product"
+    return None
 
 
 # --- step 3: constants, powers and exponentials (a recursive pass: depth ≤ MAX_DEPTH) -
@@ -473,6 +492,49 @@ class _Analysis:
         )
 
 
+def _derivative_sizes(node: ast.AST, values: dict[int, float]) -> tuple[int, int, int]:
+    """Sizes of ``node``, its first and its second derivative, as trees, estimated.
+
+    The product, quotient and chain rules copy subtrees, so a product of k factors has
+    a k²-term second derivative; sympy's time to build it grows faster still. This is
+    the work a naive differentiator would do, computed from the syntax tree in one pass
+    (no sympy), so an expensive formula is refused before sympy starts.
+    """
+    if id(node) in values:
+        return 1, 0, 0
+    if isinstance(node, ast.Name):
+        return 1, 1, 0
+    if isinstance(node, ast.UnaryOp):
+        s, d, e = _derivative_sizes(node.operand, values)
+        return s + 1, d + 1, e + 1
+    if isinstance(node, ast.Call):
+        parts = [_derivative_sizes(arg, values) for arg in node.args]
+        s = sum(p[0] for p in parts) + 1
+        if len(parts) == 1:  # f(u)' = f'(u) u',  f(u)'' = f''(u) u'² + f'(u) u''
+            (su, du, eu) = parts[0]
+            return s, 2 * su + du + 2, 3 * su + 2 * du + eu + 4
+        # min/max: a Heaviside of every difference, per argument; sympy also compares
+        # the arguments to simplify, so nested min/max weigh MIN_MAX_WEIGHT times more.
+        k = len(parts)
+        d = MIN_MAX_WEIGHT * (sum(p[1] for p in parts) + k * s)
+        return s, d, MIN_MAX_WEIGHT * (sum(p[2] for p in parts) + k * s) + k * d
+    assert isinstance(node, ast.BinOp)
+    sa, da, ea = _derivative_sizes(node.left, values)
+    sb, db, eb = _derivative_sizes(node.right, values)
+    s = sa + sb + 1
+    if isinstance(node.op, ast.Add | ast.Sub):
+        return s, da + db + 1, ea + eb + 1
+    if isinstance(node.op, ast.Mult):  # (uv)'' = u''v + 2u'v' + uv''
+        d = (da + sb if da else 0) + (sa + db if db else 0) + 1
+        return s, d, ea + sb + 2 * (da + db) + sa + eb + 3
+    if isinstance(node.op, ast.Div):  # (u'v - uv') / v², and its derivative
+        return s, da + sa + db + 2 * sb + 4, ea + eb + 3 * (da + db) + 6 * (sa + sb) + 8
+    if not db:  # u**p: p u**(p-1) u'
+        return s, sa + da + 3, 2 * sa + 2 * da + ea + 5
+    # u**v: u**v (v' log u + v u'/u)
+    return s, 3 * sa + 2 * sb + da + db + 5, 6 * (sa + sb) + 3 * (da + db) + ea + eb + 10
+
+
 @dataclass(frozen=True)
 class _Checked:
     text: str
@@ -489,6 +551,12 @@ def _check(text: object) -> _Checked:
     if analysis.visit(tree) is not None or not _depends_on_variables(tree):
         raise FormulaError(
             "the function does not depend on x or y (a constant): it has no gradient to follow"
+        )
+    second = _derivative_sizes(tree, analysis.values)[2]
+    if second > MAX_DERIVATIVE_SIZE:
+        raise FormulaError(
+            f"its second derivatives would have about {second} parts, over the derivative "
+            f"size limit of {MAX_DERIVATIVE_SIZE}: use fewer factors or less nesting"
         )
     return _Checked(stripped, tree, analysis.values, ast.dump(tree))
 
@@ -519,34 +587,36 @@ class _SympyBuilder:
     def __init__(self, sp: Any, x: Any, y: Any, values: dict[int, float]) -> None:
         self.sp = sp
         self.names = {"x": x, "y": y, "pi": sp.pi, "e": sp.E}
-        self.functions = {
-            "abs": sp.Abs,
-            "sqrt": sp.sqrt,
-            "exp": sp.exp,
-            "log": sp.log,
-            "sin": sp.sin,
-            "cos": sp.cos,
-            "tan": sp.tan,
-            "tanh": sp.tanh,
-            "sinh": sp.sinh,
-            "cosh": sp.cosh,
-            "min": sp.Min,
-            "max": sp.Max,
-        }
+        # Every typed function is one of engine.formula_functions' classes (derivative
+        # rules, no assumption reasoning); sqrt is sympy's u**(1/2).
+        self.functions = {**formula_functions.functions(), "sqrt": sp.sqrt}
         self.values = values
+
+    def plain_arithmetic(self, node: ast.AST) -> bool:
+        """Only int literals, pi, e, + - * / and integer powers."""
+        for part in ast.walk(node):
+            if isinstance(part, ast.Call):
+                return False
+            if isinstance(part, ast.Constant) and not isinstance(part.value, int):
+                return False
+            if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Pow):
+                if not self.values[id(part.right)].is_integer():
+                    return False
+        return True
 
     def build(self, node: ast.AST) -> Any:
         sp = self.sp
         value = self.values.get(id(node))
         if value is not None:
-            # Exact arithmetic on a huge constant (sympy would expand 99**99, factor
-            # sqrt of it, …) buys nothing: beyond a modest size a constant is a float.
+            # A constant stays exact (2, 1/3, pi/4) only when it is plain arithmetic on
+            # modest integers, pi and e: exact work on 99**99, or symbolic reasoning about
+            # cos(max(3, pi)), costs sympy time and shows the learner nothing.
             low, high = _EXACT_MAGNITUDE
-            if isinstance(node, ast.Constant):
-                exact = isinstance(node.value, int) and abs(node.value) <= high
-                return sp.Integer(node.value) if exact else sp.Float(value)
-            if value != 0 and not low <= abs(value) <= high:
+            modest = value == 0 or low <= abs(value) <= high
+            if not (modest and self.plain_arithmetic(node)):
                 return sp.Float(value)
+            if isinstance(node, ast.Constant):
+                return sp.Integer(node.value)
         if isinstance(node, ast.Name):
             return self.names[node.id]
         if isinstance(node, ast.UnaryOp):
@@ -556,6 +626,9 @@ class _SympyBuilder:
             fn = self.functions[node.func.id]  # type: ignore[attr-defined]
             return fn(*(self.build(arg) for arg in node.args))
         assert isinstance(node, ast.BinOp)
+        if isinstance(node.op, ast.Pow) and isinstance(node.left, ast.Name):
+            if node.left.id == "e" and id(node.right) not in self.values:
+                return self.functions["exp"](self.build(node.right))  # e**u is exp(u)
         left, right = self.build(node.left), self.build(node.right)
         if isinstance(node.op, ast.Add):
             return left + right
@@ -578,14 +651,24 @@ def _within_budget(started: float, stage: str) -> None:
         )
 
 
+def _typeset(expr: Any, x: Any, y: Any) -> str | None:
+    """LaTeX of ``expr``, or None when it is too long to read (and to typeset quickly)."""
+    if not tree_size_at_most(expr, MAX_TYPESET_SIZE):
+        return None
+    try:
+        return to_latex(expr, x, y)
+    except RecursionError:
+        return None
+
+
 @dataclass(frozen=True)
 class _Symbolic:
     loss: Program
     grad: Program
     hess: Program
     latex: str
-    gradient_latex: tuple[str, str]
-    hessian_latex: tuple[str, str]
+    gradient_latex: tuple[str | None, str | None]
+    hessian_latex: tuple[str | None, str | None]
 
 
 @functools.lru_cache(maxsize=32)
@@ -609,16 +692,16 @@ def _symbolic(text: str) -> _Symbolic:
         gradient = (sp.factor_terms(f.diff(x)), sp.factor_terms(f.diff(y)))
         _within_budget(started, "differentiating")
         grad = compile_program(gradient, x, y, what="gradient", **steps)
-        hessian = (sp.factor_terms(gradient[0].diff(x)), sp.factor_terms(gradient[1].diff(y)))
+        hessian = (gradient[0].diff(x), gradient[1].diff(y))
         _within_budget(started, "differentiating twice")
         hess = compile_program(hessian, x, y, what="Hessian diagonal", **steps)
         symbolic = _Symbolic(
             loss=loss,
             grad=grad,
             hess=hess,
-            latex=sp.latex(f),
-            gradient_latex=(sp.latex(gradient[0]), sp.latex(gradient[1])),
-            hessian_latex=(sp.latex(hessian[0]), sp.latex(hessian[1])),
+            latex=_typeset(f, x, y) or text,
+            gradient_latex=(_typeset(gradient[0], x, y), _typeset(gradient[1], x, y)),
+            hessian_latex=(_typeset(hessian[0], x, y), _typeset(hessian[1], x, y)),
         )
         _within_budget(started, "typesetting the derivatives")
     except FormulaError:
@@ -672,8 +755,8 @@ class FormulaLandscape(Landscape):
     """
 
     formula: str = ""
-    gradient_latex: tuple[str, str] = ("", "")
-    hessian_latex: tuple[str, str] = ("", "")
+    gradient_latex: tuple[str | None, str | None] = (None, None)
+    hessian_latex: tuple[str | None, str | None] = (None, None)
     local_minima: tuple[Point, ...] = ()
     minima_approximate: bool = True
 

@@ -32,6 +32,11 @@ class ProgramError(ValueError):
     """The expression holds something the evaluator cannot compute, or is too large."""
 
 
+def _step(a: Any) -> Any:
+    """Heaviside step, 1/2 at 0 (like sympy's)."""
+    return np.heaviside(a, 0.5)
+
+
 def _zero_like(a: Any) -> Any:
     """Dirac delta: zero away from its (measure-zero) support; NaN stays NaN."""
     return np.multiply(a, 0.0)
@@ -50,6 +55,19 @@ _UNARY = {
     "Abs": np.abs,
     "sign": np.sign,
     "DiracDelta": _zero_like,
+    # engine.formula_functions: what the learner's functions are built from.
+    "RealAbs": np.abs,
+    "RealSign": np.sign,
+    "RealDelta": _zero_like,
+    "RealStep": _step,
+    "RealSin": np.sin,
+    "RealCos": np.cos,
+    "RealTan": np.tan,
+    "RealTanh": np.tanh,
+    "RealSinh": np.sinh,
+    "RealCosh": np.cosh,
+    "RealExp": np.exp,
+    "RealLog": np.log,
 }
 # Constant leaves sympy may hold; anything else non-real (I, zoo, nan, oo) is refused.
 _REAL_CONSTANTS = {"Integer", "Rational", "Float", "Pi", "Exp1", "Half", "One", "Zero"}
@@ -183,7 +201,7 @@ class _Compiler:
         kind = type(expr).__name__
         reg = self.memo.__getitem__
         if kind == "Add":
-            positive, negative = _split_signs(expr)
+            positive, negative = split_signs(expr)
             if not positive:
                 return self.emit(np.negative, self.fold(np.add, [reg(t) for t in negative]))
             total = self.fold(np.add, [reg(t) for t in positive])
@@ -198,8 +216,8 @@ class _Compiler:
             if len(expr.args) != 1 and kind != "DiracDelta":
                 raise ProgramError(f"the {self.what} uses {kind} with {len(expr.args)} arguments")
             return self.emit(_UNARY[kind], reg(expr.args[0]))
-        if kind in ("Min", "Max"):
-            fn = np.minimum if kind == "Min" else np.maximum
+        if kind in ("Min", "Max", "RealMin", "RealMax"):
+            fn = np.minimum if kind.endswith("Min") else np.maximum
             return self.fold(fn, [reg(a) for a in expr.args])
         if kind == "Heaviside":
             # sympy's Heaviside(0) is 1/2 unless a second argument says otherwise.
@@ -211,7 +229,7 @@ class _Compiler:
 
     def product(self, mul: Any) -> int:
         """``c * a * b / (d * e)``: one division, the coefficient first like ``400 * x * r``."""
-        (top_coef, bottom_coef, negate), numerator, denominator = _split_fraction(mul)
+        (top_coef, bottom_coef, negate), numerator, denominator = split_fraction(mul)
         regs = [self.memo[f] for f in numerator]
         if top_coef is not None:
             regs.insert(0, self.constant(top_coef))
@@ -226,7 +244,7 @@ class _Compiler:
     def power(self, expr: Any) -> int:
         base, exponent = expr.args
         b = self.memo[base]
-        p = _constant_exponent(exponent)
+        p = constant_exponent(exponent)
         if p is None:
             return self.emit(np.power, b, self.memo[exponent])
         if p == 1:
@@ -280,11 +298,11 @@ class _Compiler:
         )
 
 
-_NUMBER_KINDS = ("Integer", "Rational", "Float", "NegativeOne", "Half", "One", "Zero")
+NUMBER_KINDS = ("Integer", "Rational", "Float", "NegativeOne", "Half", "One", "Zero")
 
 
-def _constant_exponent(exponent: Any) -> float | None:
-    if type(exponent).__name__ in _NUMBER_KINDS:
+def constant_exponent(exponent: Any) -> float | None:
+    if type(exponent).__name__ in NUMBER_KINDS:
         value = float(exponent)
         return value if math.isfinite(value) else None
     return None
@@ -292,15 +310,15 @@ def _constant_exponent(exponent: Any) -> float | None:
 
 def _negative_coefficient(term: Any) -> bool:
     kind = type(term).__name__
-    if kind in _NUMBER_KINDS:
+    if kind in NUMBER_KINDS:
         return float(term) < 0
     if kind == "Mul":
         first = term.args[0]
-        return type(first).__name__ in _NUMBER_KINDS and float(first) < 0
+        return type(first).__name__ in NUMBER_KINDS and float(first) < 0
     return False
 
 
-def _split_signs(add: Any) -> tuple[list[Any], list[Any]]:
+def split_signs(add: Any) -> tuple[list[Any], list[Any]]:
     """Terms of a sum as ``(added, subtracted)``: ``y - x**2`` rather than ``y + (-1)*x**2``."""
     positive, negative = [], []
     for term in add.args:
@@ -311,7 +329,7 @@ def _split_signs(add: Any) -> tuple[list[Any], list[Any]]:
     return positive, negative
 
 
-def _split_fraction(mul: Any) -> tuple[tuple[float | None, float | None, bool], list, list]:
+def split_fraction(mul: Any) -> tuple[tuple[float | None, float | None, bool], list, list]:
     """A product as ``((coefficient numerator, denominator, negate), factors, divisors)``.
 
     A factor ``b**-k`` is a divisor ``b**k`` (``a/b`` is one division, not a reciprocal
@@ -323,14 +341,14 @@ def _split_fraction(mul: Any) -> tuple[tuple[float | None, float | None, bool], 
     negate = False
     for factor in mul.args:
         kind = type(factor).__name__
-        if kind in _NUMBER_KINDS:
+        if kind in NUMBER_KINDS:
             p, q = (float(factor), 1) if kind == "Float" else (int(factor.p), int(factor.q))
             negate, p = (not negate, -p) if p < 0 else (negate, p)
             top = None if p == 1 else float(p)
             bottom = None if q == 1 else float(q)
             continue
         if kind == "Pow":
-            k = _constant_exponent(factor.args[1])
+            k = constant_exponent(factor.args[1])
             if k is not None and k < 0:
                 base = factor.args[0]
                 denominator.append(base if k == -1 else factor.func(base, -factor.args[1]))
@@ -343,14 +361,14 @@ def _operands(expr: Any) -> list[Any]:
     """The subexpressions :meth:`_Compiler.node` will read (compiled before it)."""
     kind = type(expr).__name__
     if kind == "Mul":
-        _, numerator, denominator = _split_fraction(expr)
+        _, numerator, denominator = split_fraction(expr)
         return numerator + denominator
     if kind == "Add":
-        positive, negative = _split_signs(expr)
+        positive, negative = split_signs(expr)
         return positive + negative
     if kind == "Pow":
         base, exponent = expr.args
-        return [base] if _constant_exponent(exponent) is not None else [base, exponent]
+        return [base] if constant_exponent(exponent) is not None else [base, exponent]
     if kind == "Heaviside":
         return [expr.args[0]]
     return list(expr.args)
