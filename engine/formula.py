@@ -173,6 +173,11 @@ def _typeset(expr: Any, x: Any, y: Any) -> str | None:
         return None
 
 
+def _verbatim(text: str) -> str:
+    """The typed text as LaTeX (``_`` is the only allowed character LaTeX reads specially)."""
+    return r"\texttt{" + text.replace("_", r"\_") + "}"
+
+
 @dataclass(frozen=True)
 class _Symbolic:
     loss: Program
@@ -211,7 +216,7 @@ def _symbolic(text: str) -> _Symbolic:
             loss=loss,
             grad=grad,
             hess=hess,
-            latex=_typeset(f, x, y) or text,
+            latex=_typeset(f, x, y) or _verbatim(text),
             gradient_latex=(_typeset(gradient[0], x, y), _typeset(gradient[1], x, y)),
             hessian_latex=(_typeset(hessian[0], x, y), _typeset(hessian[1], x, y)),
         )
@@ -224,7 +229,7 @@ def _symbolic(text: str) -> _Symbolic:
         raise FormulaError(
             "the formula nests too deeply for differentiation (the nesting depth limit)"
         ) from None
-    except Exception as error:  # noqa: BLE001 — sympy's own refusals (e.g. Max of I): say so
+    except Exception as error:  # sympy refusing something the checks let through: say so
         raise FormulaError(
             f"sympy could not differentiate this formula ({type(error).__name__}): simplify it"
         ) from None
@@ -261,9 +266,11 @@ class FormulaLandscape(Landscape):
 
     Same interface as the built-ins (so every optimizer, ``simulate.run``, ``race`` and
     ``sweep`` work unchanged), plus the formula, its derivatives in LaTeX (component
-    expressions, without ``∂L/∂x =``), every local minimum found, and a flag that the
-    minima are approximate (found numerically). Unlike the built-ins, the minimum loss
-    is not shifted to 0: the formula is drawn as typed.
+    expressions, without ``∂L/∂x =``; None for one too long to read), every local
+    minimum found, and a flag that the minima are approximate (found numerically). The
+    ``minima`` are the lowest of the local minima (several when they tie) and may be
+    empty: ``f = x`` has none inside its box. Unlike the built-ins, the minimum loss is
+    not shifted to 0: the formula is drawn as typed.
     """
 
     formula: str = ""

@@ -221,7 +221,7 @@ def _refuse_name(name: str) -> str:
     return "unknown name: the variables are x and y, the constants pi and e"
 
 
-def _refuse_node(node: ast.AST, text: str) -> str | None:
+def _refuse_node(node: ast.AST) -> str | None:
     """Why ``node`` is not allowed (None if it is)."""
     if isinstance(node, ast.Constant):
         value = node.value
@@ -302,7 +302,7 @@ def _check_tree(node: ast.expr, text: str) -> tuple[int, int]:
     stack: list[tuple[ast.AST, int]] = [(node, 1)]
     while stack:
         current, depth = stack.pop()
-        reason = _refuse_node(current, text)
+        reason = _refuse_node(current)
         if reason is not None:
             raise FormulaError(f"{_snippet(text, current)}: {reason}")
         count += 1
