@@ -105,8 +105,9 @@ MIN_MAX_WEIGHT = 3
 # numpy calls per compiled function: 3 × 600 on a 200×200 grid is about 0.15 s.
 MAX_PROGRAM_STEPS = 600
 MAX_TYPESET_SIZE = 400  # sympy nodes: beyond this a derivative is shown as "too long"
-# Checked between the sympy stages (cooperatively: no thread, no signal); the limits
-# above keep every accepted formula far below it, so it is a backstop.
+# The thread's CPU time, checked between the sympy stages (cooperatively: no thread,
+# no signal); the limits above keep accepted formulas far below it (the costliest seen
+# in fuzzing, about 0.5 s), so it is a backstop.
 SYMBOLIC_TIME_BUDGET_S = 1.5
 MAX_ABS_COORDINATE = 1e4
 MIN_SPAN, MAX_SPAN = 1e-3, 1e4
