@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_BOUNDS",
     "FUNCTIONS",
     "LIMITS",
+    "PARAM_KEYS",
     "FormulaError",
     "FormulaLandscape",
     "FormulaSpec",
