@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import sys
 import time
 import urllib.error
@@ -226,6 +227,7 @@ class Learner:
         self.values: dict[str, WidgetState] = {}  # non-trigger states this learner has set
         self.texts: list[tuple[str, str]] = []  # (element kind, text) of the last full run
         self.runs: list[Run] = []
+        self.correct = 0  # quiz answers this learner got right (its own progress)
         self.errors: list[str] = []
 
     # -------------------------------------------------------------- HTTP, as a browser
@@ -446,21 +448,84 @@ class Learner:
         if first.error:
             return [first]
         check = self.widgets.get(check.id, check)
-        return [first, await self.press(check, "quiz-check")]
+        second = await self.press(check, "quiz-check")
+        if any(k == "alert" and t.startswith("Correct:") for k, t in self.texts):
+            self.correct += 1
+        self.check_progress(second)
+        return [first, second]
 
-    async def walk(self, pages: list[str], moves: int, deadline: float) -> None:
-        """Visit each page and move up to ``moves`` things on it (slider, control, quiz)."""
-        for page in pages:
-            if time.monotonic() > deadline:
-                return
-            visit = await self.rerun("visit", page=page)
-            if visit.error:
-                continue
-            steps = [self.move_slider, self.move_control, self.answer_question][:moves]
-            for step in steps:
-                if time.monotonic() > deadline:
-                    return
-                await step()
+    def progress_shown(self) -> int | None:
+        """The sidebar's count of correct quiz answers in the last full run."""
+        for kind, text in self.texts:
+            found = re.fullmatch(r"(\d+) of \d+ questions", text) if kind == "progress" else None
+            if found:
+                return int(found.group(1))
+        return None
+
+    def check_progress(self, run: Run) -> None:
+        """The session's progress is this learner's own: not lost, nobody else's."""
+        shown = self.progress_shown()
+        if not run.error and not run.fragment and shown is not None and shown != self.correct:
+            run.error = f"state: the sidebar shows {shown} correct, this learner has {self.correct}"
+            self.errors.append(f"{self.page or '/'} {run.action}: {run.error}")
+
+    # -------------------------------------------------------------- files
+    async def download(self, w: Widget) -> Response:
+        """GET a download button's file (kept in the memory of the session's process)."""
+        return await self.http(w.proto.url)
+
+    async def file_urls(self, name: str) -> Any:
+        """Ask the session where to upload a file (the browser's first step)."""
+        assert self.ws is not None
+        request_id = f"load-{self.index}-{self.rng.randrange(1 << 30)}"
+        msg = BackMsg()
+        msg.file_urls_request.request_id = request_id
+        msg.file_urls_request.file_names.append(name)
+        msg.file_urls_request.session_id = self.session_id
+        await self.send(msg)
+        while True:
+            reply = ForwardMsg.FromString(await asyncio.wait_for(self.ws.recv(), self.timeout))
+            if reply.WhichOneof("type") == "file_urls_response":
+                if reply.file_urls_response.response_id == request_id:
+                    return reply.file_urls_response.file_urls[0]
+
+    async def put_file(
+        self, urls: Any, name: str, data: bytes, mime: str = "application/json"
+    ) -> Response:
+        """PUT a file to its upload URL as the browser does (multipart, XSRF header)."""
+        boundary = f"load{self.rng.randrange(1 << 60):x}"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="UploadedFile"; '
+                f'filename="{name}"\r\nContent-Type: {mime}\r\n\r\n'
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return await self.http(
+            urllib.parse.urlsplit(urls.upload_url).path,
+            "PUT",
+            body,
+            {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "X-Xsrftoken": self.cookies.get(XSRF_COOKIE, ""),
+            },
+        )
+
+    async def upload(
+        self, w: Widget, name: str, data: bytes, mime: str = "application/json"
+    ) -> tuple[Response, Run | None]:
+        """Upload a file into a file_uploader: its URL, the PUT, then a rerun with the
+        uploader's state. Returns the PUT's response and the run (None if it failed)."""
+        urls = await self.file_urls(name)
+        response = await self.put_file(urls, name, data, mime)
+        if response.status not in (200, 204):
+            return response, None
+        state = WidgetState(id=w.id)
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.file_id, info.name, info.size = urls.file_id, name, len(data)
+        info.file_urls.CopyFrom(urls)
+        return response, await self.move(w, state, "upload")
 
 
 # --------------------------------------------------------------------------- memory
