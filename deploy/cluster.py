@@ -137,6 +137,7 @@ class Cluster:
     cookie_secret: str = field(default_factory=lambda: secrets.token_hex(32))
     servers: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
     haproxy: subprocess.Popen | None = field(default=None, init=False)
+    restarts: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         if self.processes < 1:
@@ -235,11 +236,17 @@ class Cluster:
                 proc.kill()
                 proc.wait()
 
-    def restart_dead_servers(self) -> list[str]:
-        """Start again any Streamlit process that has exited; their names."""
-        dead = [name for name, proc in self.servers.items() if proc.poll() is not None]
+    def restart_dead_servers(self, limit: int = 5) -> list[str]:
+        """Start again any Streamlit process that has exited (at most ``limit`` times
+        each: one that keeps dying stays down, out of HAProxy's rotation); their names."""
+        dead = [
+            name
+            for name, proc in self.servers.items()
+            if proc.poll() is not None and self.restarts.get(name, 0) < limit
+        ]
         ports = dict(self.backends)
         for name in dead:
+            self.restarts[name] = self.restarts.get(name, 0) + 1
             self._start_server(name, ports[name])
         return dead
 
