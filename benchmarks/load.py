@@ -527,8 +527,36 @@ class Learner:
         info.file_urls.CopyFrom(urls)
         return response, await self.move(w, state, "upload")
 
+    async def walk(self, pages: list[str], moves: int, deadline: float) -> None:
+        """Visit each page and move up to ``moves`` things on it (slider, control, quiz)."""
+        for page in pages:
+            if time.monotonic() > deadline:
+                return
+            visit = await self.rerun("visit", page=page)
+            self.check_progress(visit)
+            if visit.error:
+                continue
+            steps = [self.move_slider, self.move_control, self.answer_question][:moves]
+            for step in steps:
+                if time.monotonic() > deadline:
+                    return
+                await step()
 
-# --------------------------------------------------------------------------- memory
+
+# --------------------------------------------------------------------------- memory, CPU
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU time of these processes (all their threads), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks if pids else None
+
+
 def rss_mb(pids: list[int]) -> float | None:
     total = 0
     for pid in pids:
@@ -648,6 +676,7 @@ async def load(base: str, pids: list[int], processes: int, args: argparse.Namesp
     learners = await arrive(base, args.learners, 0, args)
     start = time.monotonic()
     deadline = start + args.max_seconds
+    cpu0, client0 = cpu_seconds(pids), time.process_time()
 
     async def walk(learner: Learner) -> None:
         for r in range(args.rounds):
@@ -655,6 +684,7 @@ async def load(base: str, pids: list[int], processes: int, args: argparse.Namesp
 
     await asyncio.gather(*(walk(learner) for learner in learners))
     seconds = time.monotonic() - start
+    cpu1, client1 = cpu_seconds(pids), time.process_time()
     if args.hold:
         await asyncio.sleep(args.hold)
     loaded = rss_mb(pids)
@@ -670,6 +700,13 @@ async def load(base: str, pids: list[int], processes: int, args: argparse.Namesp
         print("learners per process: " + ", ".join(f"{k} {v}" for k, v in sorted(spread.items())))
     if time.monotonic() > deadline:
         print(f"stopped at the {args.max_seconds:.0f} s limit (fewer rounds than asked)")
+    if cpu0 is not None and cpu1 is not None and runs:
+        per_run = (cpu1 - cpu0) / len(runs) * 1000
+        print(
+            f"server CPU: {per_run:.0f} ms per run, {(cpu1 - cpu0) / seconds:.2f} cores busy on "
+            f"average; this client: {(client1 - client0) / seconds:.2f} cores; machine load "
+            f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
     for error in errors[:10]:
         print(f"error: {error}")
     mb = None
