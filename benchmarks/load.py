@@ -795,6 +795,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="one run's limit, s")
     parser.add_argument("--hold", type=float, default=0.0, help="stay connected s after")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Streamlit option for the servers it starts, e.g. runner.postScriptGC=false",
+    )
     args = parser.parse_args(argv)
     args.learners = args.learners or (30 if args.soak else 10)
     args.rounds = args.rounds or (10 if args.soak else 1)
@@ -811,12 +818,18 @@ def main(argv: list[str] | None = None) -> int:
 
     processes = args.processes or 1
     balancer = args.processes is not None
-    cluster = Cluster(processes=processes, port=free_port_block(processes + 1), balancer=balancer)
+    options = dict(item.split("=", 1) for item in args.option)
+    cluster = Cluster(
+        processes=processes,
+        port=free_port_block(processes + 1),
+        balancer=balancer,
+        options=options,
+    )
     what = f"{processes} process(es) behind HAProxy" if balancer else "1 process, no balancer"
     t = time.monotonic()
     with cluster:
         print(
-            f"server: {what} at {cluster.url}, pids {cluster.server_pids()}, "
+            f"server: {what} at {cluster.url}, pids {cluster.server_pids()}, {options or ''} "
             f"started in {time.monotonic() - t:.1f} s; {os.cpu_count()} cores"
         )
         return asyncio.run(phase(cluster.url, cluster.server_pids(), processes, args))

@@ -38,7 +38,9 @@ TEMPLATE = Path(__file__).resolve().with_name("haproxy.cfg")
 HEALTH = "/_stcore/health"
 
 
-def streamlit_command(port: int, python: str = sys.executable) -> list[str]:
+def streamlit_command(
+    port: int, python: str = sys.executable, options: dict[str, str] | None = None
+) -> list[str]:
     """One course process on 127.0.0.1:``port``, as the balancer's backend.
 
     XSRF protection and CORS stay on (Streamlit's defaults): HAProxy passes the
@@ -66,7 +68,13 @@ def streamlit_command(port: int, python: str = sys.executable) -> list[str]:
         "false",
         "--browser.gatherUsageStats",
         "false",
-    ]
+        # Streamlit's default runs a full garbage collection after every script run: with
+        # the course's figures and caches in memory that is about half of a page run's
+        # CPU (benchmarks/profile_runs.py). Python's own collector still runs, and the
+        # soak (benchmarks/load.py --soak) shows memory levelling off without it.
+        "--runner.postScriptGC",
+        "false",
+    ] + [arg for key, value in (options or {}).items() for arg in (f"--{key}", value)]
 
 
 def streamlit_env(cookie_secret: str) -> dict[str, str]:
@@ -135,6 +143,7 @@ class Cluster:
     logs: Path | None = None  # a folder for the logs; default a new temporary one
     python: str = sys.executable
     cookie_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    options: dict[str, str] = field(default_factory=dict)  # more Streamlit options
     servers: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
     haproxy: subprocess.Popen | None = field(default=None, init=False)
     restarts: dict[str, int] = field(default_factory=dict, init=False)
@@ -170,7 +179,7 @@ class Cluster:
     def _start_server(self, name: str, port: int) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
         self.servers[name] = subprocess.Popen(
-            streamlit_command(port, self.python),
+            streamlit_command(port, self.python, self.options),
             cwd=ROOT,
             env=streamlit_env(self.cookie_secret),
             stdout=log,
