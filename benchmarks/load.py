@@ -726,8 +726,11 @@ async def load(base: str, pids: list[int], processes: int, args: argparse.Namesp
 
 async def soak(base: str, pids: list[int], processes: int, args: argparse.Namespace) -> int:
     """Rounds of light traffic: each learner, each round, visits its next page and moves
-    one slider to a fresh value (new cache keys). Memory after each round shows whether
-    it levels off."""
+    a slider or another control to a fresh random value (new cache keys). Each learner
+    cycles through ``--soak-pages`` pages (from its own starting page, so all learners
+    together cover every page): once every learner has seen its pages, the sessions
+    hold all they will hold, and memory that still grows is caches filling with new
+    keys or a leak. The server's memory is printed after each round."""
     pages = await warm_up(base, processes, args)
     warm = rss_mb(pids)
     print(f"warm: {warm:.0f} MB" if warm is not None else "warm: memory not measured")
@@ -735,21 +738,25 @@ async def soak(base: str, pids: list[int], processes: int, args: argparse.Namesp
     start = time.monotonic()
     deadline = start + args.max_seconds
     figures: list[float] = []
+    cycle = max(1, min(args.soak_pages, len(pages)))
+    print(f"each learner cycles through {cycle} of the {len(pages)} pages")
     for r in range(args.rounds):
         if time.monotonic() > deadline:
             print(f"stopped at the {args.max_seconds:.0f} s limit after {r} rounds")
             break
-        before = sum(len(learner.runs) for learner in learners)
+        before = [len(learner.runs) for learner in learners]
         t = time.monotonic()
 
         async def step(learner: Learner, r: int = r) -> None:
-            page = pages[(learner.index + r) % len(pages)]
+            page = pages[(learner.index + r % cycle) % len(pages)]
             visit = await learner.rerun("visit", page=page)
             if not visit.error:
                 await (learner.move_slider() if r % 2 == 0 else learner.move_control())
 
         await asyncio.gather(*(step(learner) for learner in learners))
-        runs = [run for learner in learners for run in learner.runs][before:]
+        runs = [
+            run for k, learner in zip(before, learners, strict=True) for run in learner.runs[k:]
+        ]
         mem = rss_mb(pids)
         figures.append(mem or 0.0)
         ms = [run.ms for run in runs if not run.error]
@@ -757,14 +764,15 @@ async def soak(base: str, pids: list[int], processes: int, args: argparse.Namesp
             f"round {r + 1:>2}: {len(runs)} runs in {time.monotonic() - t:.1f} s, "
             f"p50 {percentile(ms, 0.5):.0f} ms, {sum(bool(run.error) for run in runs)} errors, "
             + (f"server {mem:.0f} MB" if mem is not None else "server memory n/a")
+            + (f" ({', '.join(f'{rss_mb([p]):.0f}' for p in pids)})" if len(pids) > 1 else "")
         )
     seconds = time.monotonic() - start
-    if len(figures) >= 4 and warm is not None:
-        half = len(figures) // 2
-        first, second = figures[half - 1] - warm, figures[-1] - figures[half - 1]
+    if len(figures) > cycle and warm is not None:
+        first, second = figures[cycle - 1] - warm, figures[-1] - figures[cycle - 1]
         print(
-            f"memory: +{first:.0f} MB over the first {half} rounds, +{second:.0f} MB over "
-            f"the last {len(figures) - half}"
+            f"memory: +{first:.0f} MB over the first {cycle} rounds (sessions filling), "
+            f"+{second:.0f} MB over the {len(figures) - cycle} rounds after "
+            f"({second / (len(figures) - cycle):.1f} MB a round)"
         )
     runs = [run for learner in learners for run in learner.runs]
     errors = [e for learner in learners for e in learner.errors]
@@ -789,6 +797,9 @@ def main(argv: list[str] | None = None) -> int:
         "--processes", type=int, default=None, help="start K processes behind HAProxy"
     )
     parser.add_argument("--soak", action="store_true", help="memory per round, 30 × 10")
+    parser.add_argument(
+        "--soak-pages", type=int, default=5, help="pages each soak learner cycles through"
+    )
     parser.add_argument(
         "--max-seconds", type=float, default=None, help="walking phase limit (60; soak 240)"
     )
