@@ -305,7 +305,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     ports = ", ".join(str(port) for _, port in cluster.backends)
-    print(f"the course is at {cluster.url}/ (bound to {args.bind}; processes on {ports})")
+    where = (
+        f"http://<this machine's address>:{args.port}/ (here: {cluster.url}/)"
+        if args.bind == "0.0.0.0"
+        else f"{cluster.url}/"
+    )
+    print(f"the course is at {where}; Streamlit on 127.0.0.1, ports {ports}")
     print("Ctrl-C stops everything")
     code = 0
     try:
