@@ -1,0 +1,692 @@
+"""Train one network with many optimizers at once: a race or a learning-rate sweep in one pass.
+
+Every *racer* (an optimizer with its hyperparameters and a seed) is one run of the same
+:class:`~engine.network.Network`. All runs sit on a leading run axis (``W1`` of shape
+(R, fan_in, fan_out), ``b1`` of shape (R, 1, fan_out)) and advance together: one batched
+forward and backward pass per step for all R runs, then one update per optimizer for
+all of its runs. Racers with the same seed start from the same weights and see the same
+mini-batches in the same order.
+
+Each run's numbers equal those of the run trained alone with the engine optimizer on
+single-network params (``opt.step``): the update is the optimizer's own chain of
+transforms, applied per tensor with the norms, RMS and factoring taken over the
+tensor's own axes, never across runs (see :func:`step_runs`). Tests check this row by
+row.
+
+A run diverges when its mini-batch loss or its weights stop being finite: from that
+step on it is frozen at its last finite weights, its numbers are NaN and
+``diverged_at`` says when. Nothing raises. Training advances in chunks
+(:meth:`Training.advance`), so a page can show progress and stop without losing what
+was trained.
+
+>>> from engine import datasets, network, training
+>>> data = datasets.digits()
+>>> net = network.Network(64, (32,), 10)
+>>> racers = [training.Racer("sgd", {"lr": 0.1}), training.Racer("adam", {"lr": 1e-3})]
+>>> history = training.train(net, data, racers, steps=300, batch_size=64)
+>>> history.val_accuracy[-1]          # one number per racer
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from engine import optimizers
+from engine import transforms as tx
+from engine.datasets import Dataset
+from engine.network import (
+    MAX_TRAINING_ACTIVATIONS,
+    MAX_TRAINING_PARAMETERS,
+    Network,
+    Params,
+    run_params,
+)
+from engine.optimizers import Optimizer
+
+__all__ = [
+    "Racer",
+    "Training",
+    "TrainingHistory",
+    "epoch_batch",
+    "step_runs",
+    "sweep_racers",
+    "train",
+]
+
+Array = np.ndarray
+Schedule = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Racer:
+    """One run: an optimizer, its hyperparameters (defaults for the rest) and a seed.
+
+    ``seed`` picks the initial weights and the mini-batch order: racers with the same
+    seed start equal and see the same batches. ``label`` defaults to the optimizer's
+    display name.
+    """
+
+    optimizer: str
+    hyperparams: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or optimizers.info(self.optimizer).display_name
+
+
+def sweep_racers(
+    names: Sequence[str], lrs: Sequence[float], seeds: Sequence[int] = (0,), **hyperparams: Any
+) -> list[Racer]:
+    """Racers for every optimizer × learning rate × seed, in that nesting order.
+
+    ``hyperparams`` are given to every optimizer that takes them (e.g. weight_decay).
+    """
+    racers = []
+    for name in names:
+        takes = optimizers.info(name).defaults
+        common = {k: v for k, v in hyperparams.items() if k in takes}
+        for lr in lrs:
+            for seed in seeds:
+                racers.append(
+                    Racer(name, {**common, "lr": float(lr)}, int(seed), f"{name} lr={lr:.3g}")
+                )
+    return racers
+
+
+def epoch_batch(n_examples: int, batch_size: int, step: int, seed: int) -> Array:
+    """Indices of the training examples of 0-based ``step``'s mini-batch.
+
+    Each epoch is a fresh permutation of the examples drawn from ``(seed, epoch)``, cut
+    into ``n_examples // batch_size`` batches of exactly ``batch_size`` (the remainder of
+    an epoch is left out, so every step sees a full batch). Random access: the batch of
+    any step can be found without replaying the earlier ones.
+    """
+    per_epoch = n_examples // batch_size
+    epoch, position = divmod(int(step), per_epoch)
+    order = np.random.default_rng((int(seed), epoch)).permutation(n_examples)
+    return order[position * batch_size : (position + 1) * batch_size]
+
+
+# --------------------------------------------------------------------------- one update
+
+
+def init_runs_state(opt: Optimizer, params: Params) -> dict[str, Any]:
+    """``opt.init`` for params with a leading run axis: buffers per run and per tensor."""
+    state: dict[str, Any] = {"t": 0}
+    for leaf, value in params.items():
+        for buffer, array in opt.transform.init(value, _leaf_axes(leaf)).items():
+            state[f"{buffer}/{leaf}"] = array
+    return state
+
+
+def _leaf_axes(leaf: str) -> tuple[int, ...]:
+    # Biases are stored (R, 1, n): their tensor is the last axis only, so that
+    # Adafactor keeps a plain second moment for them as it does for a 1-D bias.
+    return (2,) if leaf.startswith("b") else (1, 2)
+
+
+def step_runs(
+    opt: Optimizer,
+    params: Params,
+    grads: Params,
+    state: Mapping[str, Any],
+    grad_fn: Callable[[Params], Params] | None = None,
+) -> tuple[Params, dict[str, Any], Params]:
+    """``opt``'s update for params with a leading run axis; returns (params, state, updates).
+
+    The engine's ``Optimizer.step`` takes a dict leaf as one tensor, so norms (LAMB,
+    LARS), RMS and factoring (Adafactor) would span all runs. Here the optimizer's own
+    chain runs on each leaf with the tensor axes of one run, and Sophia's Hutchinson
+    probe is drawn for one network and shared by all runs, as a single run draws it.
+    ``grads`` are the gradients at ``opt.lookahead(params, state)`` (the params
+    themselves except for the lookahead form of Nesterov); ``grad_fn`` is needed only
+    when the optimizer estimates a Hessian this step.
+    """
+    updates, new_state = _run_updates(opt, params, grads, state, grad_fn)
+    return {k: params[k] + updates[k] for k in params}, new_state, updates
+
+
+def _run_updates(
+    opt: Optimizer,
+    params: Params,
+    grads: Params,
+    state: Mapping[str, Any],
+    grad_fn: Callable[[Params], Params] | None,
+) -> tuple[Params, dict[str, Any]]:
+    """The steps to add to ``params`` (in their dtype) and the new state; see step_runs."""
+    t = int(state["t"]) + 1
+    hessian = None
+    if opt.hessian_period and (t - 1) % opt.hessian_period == 0:
+        if grad_fn is None:
+            raise ValueError(f"{opt.name} needs grad_fn to estimate the Hessian at step {t}")
+        hessian = shared_probe_hessian(grad_fn, opt.lookahead(params, state), (opt.seed, t))
+    new_state: dict[str, Any] = dict(state)
+    new_state["t"] = t
+    updates: Params = {}
+    for leaf, value in params.items():
+        suffix = "/" + leaf
+        buffers = {k[: -len(suffix)]: v for k, v in state.items() if k.endswith(suffix)}
+        ctx = tx.Context(value, _leaf_axes(leaf), t, None if hessian is None else hessian[leaf])
+        update, changed = opt.transform.update(grads[leaf], buffers, ctx)
+        updates[leaf] = update.astype(value.dtype, copy=False)
+        for buffer, array in changed.items():
+            new_state[f"{buffer}{suffix}"] = array
+    return updates, new_state
+
+
+def shared_probe_hessian(grad_fn: Callable[[Params], Params], params: Params, seed: Any) -> Params:
+    """Hutchinson's u ⊙ (H u) for every run, with one Rademacher probe u per tensor.
+
+    The probe is drawn with one network's shapes, in the order of the leaves, exactly
+    as ``optimizers.hutchinson_diagonal`` draws it for a single network, then
+    broadcast over the runs; H u is a central difference of two gradient calls.
+    """
+    rng = np.random.default_rng(seed)
+    probe = {
+        k: rng.choice((-1.0, 1.0), size=v.shape[1:]).astype(v.dtype) for k, v in params.items()
+    }
+    h = optimizers.HESSIAN_PROBE_STEP
+    plus = grad_fn({k: params[k] + h * probe[k] for k in params})
+    minus = grad_fn({k: params[k] - h * probe[k] for k in params})
+    return {k: probe[k] * (plus[k] - minus[k]) / (2 * h) for k in params}
+
+
+# --------------------------------------------------------------------------- optimizers
+
+
+@cache
+def _takes_rate_function(name: str) -> bool:
+    """Whether this engine's ``name`` accepts a learning rate that is a function of the step.
+
+    Every link reads the rate through ``value_at`` except, in some engine versions,
+    Adafactor's relative step; probe once instead of assuming.
+    """
+    try:
+        opt = optimizers.make(name, lr=lambda step: 0.01)
+        params = {"w": np.ones((2, 2)), "b": np.ones(2)}
+        opt.step(params, lambda p: {k: np.ones_like(v) for k, v in p.items()}, opt.init(params))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _group_key(racer: Racer) -> tuple:
+    """Racers that can share one optimizer: same name, same non-float hyperparameters."""
+    defaults = optimizers.info(racer.optimizer).defaults
+    fixed = tuple((k, racer.hyperparams.get(k, v)) for k, v in defaults.items() if not _per_run(v))
+    return (racer.optimizer, fixed)
+
+
+def _per_run(default: Any) -> bool:
+    """Float hyperparameters may differ run by run; flags, periods and seeds may not."""
+    return isinstance(default, float)
+
+
+def _group_optimizer(
+    name: str, racers: Sequence[Racer], schedule: Schedule | None, dtype: np.dtype
+) -> Optimizer:
+    """One optimizer for all ``racers`` of ``name``: per-run values as (r, 1, 1) arrays."""
+    defaults = optimizers.info(name).defaults
+    hyper: dict[str, Any] = {}
+    for key, default in defaults.items():
+        values = [r.hyperparams.get(key, default) for r in racers]
+        if not _per_run(default):
+            hyper[key] = values[0]
+            continue
+        column = np.asarray(values, dtype=float)
+        hyper[key] = float(column[0]) if np.all(column == column[0]) else column[:, None, None]
+    lr = hyper.pop("lr")
+    if schedule is not None:
+        if not _takes_rate_function(name):
+            raise ValueError(f"{name} cannot follow a learning-rate schedule in this engine")
+        lr = _scheduled(lr, schedule, dtype)
+    elif np.ndim(lr) and dtype != np.float64 and _takes_rate_function(name):
+        lr = _scheduled(lr, None, dtype)  # a constant array in the params' dtype
+    return optimizers.make(name, lr=lr, **hyper)
+
+
+def _scheduled(lr: Any, schedule: Schedule | None, dtype: np.dtype) -> Callable[[Any], Any]:
+    """lr × schedule(step) as a function of the 0-based step, in the params' dtype.
+
+    An array rate given as a plain value would be stored in float64 and lift every
+    float32 update to float64; a function returning float32 keeps the update float32.
+    """
+    base = np.asarray(lr, dtype=dtype) if np.ndim(lr) else float(lr)
+    if schedule is None:
+        return lambda step: base
+    return lambda step: base * float(schedule(step))
+
+
+# --------------------------------------------------------------------------- history
+
+
+@dataclass
+class TrainingHistory:
+    """What a training recorded, per racer (the run axis follows the racers' order).
+
+    Attributes
+    ----------
+    labels, optimizers : list of str
+        Each racer's label and optimizer name.
+    steps : int
+        Updates taken so far.
+    train_loss, train_accuracy : ndarray, shape (steps, R)
+        Row k−1: the mini-batch loss and accuracy of step k, measured where step k's
+        gradient was taken (before the update). NaN once a run has diverged.
+    eval_steps : ndarray of int, shape (E,)
+        Steps at which the validation set was scored (0, eval_every, 2·eval_every …).
+    val_loss, val_accuracy : ndarray, shape (E, R)
+    layer_names : list of str
+        "layer 1" … "layer L" (layer l is W_l with b_l).
+    grad_norm : ndarray, shape (steps, R, L)
+        ‖∂L/∂θ_l‖ of each layer at step k (the mini-batch gradient).
+    update_ratio : ndarray, shape (steps, R, L)
+        ‖Δθ_l‖/‖θ_l‖ of step k, θ_l taken before the step.
+    diverged_at : ndarray of int, shape (R,)
+        First step whose loss or new weights were not finite; −1 if never.
+    final_params : dict
+        Current weights with a leading run axis (racers' order).
+    snapshots : dict[int, dict] or None
+        Weights at every ``snapshot_every`` steps, when asked for.
+    """
+
+    labels: list[str]
+    optimizers: list[str]
+    steps: int
+    train_loss: Array
+    train_accuracy: Array
+    eval_steps: Array
+    val_loss: Array
+    val_accuracy: Array
+    layer_names: list[str]
+    grad_norm: Array
+    update_ratio: Array
+    diverged_at: Array
+    final_params: Params
+    snapshots: dict[int, Params] | None = None
+
+    @property
+    def diverged(self) -> Array:
+        return self.diverged_at >= 0
+
+
+# --------------------------------------------------------------------------- training
+
+
+@dataclass
+class _Group:
+    optimizer: Optimizer
+    runs: slice  # positions on the internal run axis
+    state: dict[str, Any]
+
+
+class Training:
+    """A race of R runs of one network on one data set, advanced in chunks.
+
+    Parameters
+    ----------
+    network : Network
+        Its inputs and classes must match the data set's.
+    dataset : Dataset
+    racers : sequence of Racer
+        One run each (their order is kept in every result).
+    batch_size : int
+        Examples per step, 1 to the number of training examples (that is full batch).
+    schedule : callable, optional
+        A factor on every racer's rate as a function of the 0-based step, e.g.
+        ``schedules.make("cosine", 1.0, total_steps, warmup_steps=30)``.
+    eval_every : int
+        Score the validation set every this many steps (and at step 0).
+    snapshot_every : int
+        Keep a copy of every run's weights every this many steps (0: never); for
+        replaying decision boundaries of the small plane networks.
+    dtype : numpy float type
+        float32 (default: twice as fast, ample for training curves) or float64 (used by
+        the tests that compare with torch and with single runs).
+
+    ``Training`` holds numpy arrays and rebuilds its optimizers when unpickled, so it can
+    be kept between reruns. :meth:`advance` changes it in place.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        dataset: Dataset,
+        racers: Sequence[Racer],
+        batch_size: int,
+        *,
+        schedule: Schedule | None = None,
+        eval_every: int = 10,
+        snapshot_every: int = 0,
+        dtype: type = np.float32,
+    ) -> None:
+        self.network = network
+        self.dataset = dataset
+        self.racers = list(racers)
+        self.batch_size = int(batch_size)
+        self.schedule = schedule
+        self.eval_every = int(eval_every)
+        self.snapshot_every = int(snapshot_every)
+        self.dtype = np.dtype(dtype)
+        self._check()
+        # Runs of one optimizer sit side by side, so each group's params are a view.
+        keys = [_group_key(r) for r in self.racers]
+        first_seen = {key: i for i, key in reversed(list(enumerate(keys)))}
+        self._order = np.array(
+            sorted(range(len(keys)), key=lambda i: (first_seen[keys[i]], i)), dtype=int
+        )
+        self._racer_order = np.argsort(self._order)  # internal position of each racer
+        seeds = np.array([self.racers[i].seed for i in self._order])
+        self._seeds, self._seed_of_run = np.unique(seeds, return_inverse=True)
+        self.params = network.init_runs(seeds, dtype=self.dtype)
+        self._groups = self._build_groups()
+        self.step = 0
+        runs = len(self.racers)
+        self._alive = np.ones(runs, dtype=bool)
+        self._diverged_at = np.full(runs, -1)
+        self._weight_sq = self._layer_sq(self.params)
+        self._chunks: list[dict[str, Array]] = []
+        self._evals: list[tuple[int, Array, Array]] = []
+        self._snapshots: dict[int, Params] = {}
+        self._last_step: dict[str, Params] = {}
+        self._record_checkpoints()
+
+    # ---------------------------------------------------------------- set-up
+
+    def _check(self) -> None:
+        net, data = self.network, self.dataset
+        if not self.racers:
+            raise ValueError("add at least one racer")
+        for racer in self.racers:
+            if any(callable(v) for v in racer.hyperparams.values()):
+                raise ValueError("give a learning-rate schedule to Training, not to one racer")
+            optimizers.make(racer.optimizer, **racer.hyperparams)  # a clear error if invalid
+        if net.n_inputs != data.n_features:
+            raise ValueError(
+                f"the network takes {net.n_inputs} inputs but {data.name} has {data.n_features}"
+            )
+        if net.n_classes != data.n_classes:
+            raise ValueError(
+                f"the network has {net.n_classes} outputs but {data.name} has "
+                f"{data.n_classes} classes"
+            )
+        if isinstance(self.batch_size, bool) or not 1 <= self.batch_size <= data.n_train:
+            raise ValueError(
+                f"a batch of {self.batch_size} examples does not fit: {data.name} has "
+                f"{data.n_train:,} training examples, so choose 1 to {data.n_train:,}"
+            )
+        if self.eval_every < 1 or self.snapshot_every < 0:
+            raise ValueError("eval_every must be ≥ 1 and snapshot_every ≥ 0")
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        runs = len(self.racers)
+        if runs * net.n_params > MAX_TRAINING_PARAMETERS:
+            fit = max(MAX_TRAINING_PARAMETERS // net.n_params, 1)
+            raise ValueError(
+                f"{runs} runs of a {net.describe()} network hold {runs * net.n_params:,} "
+                f"weights, more than the {MAX_TRAINING_PARAMETERS:,} this machine can train "
+                f"at once: use at most {fit} runs or a smaller network"
+            )
+        activations = runs * self.batch_size * sum(net.hidden)
+        if activations > MAX_TRAINING_ACTIVATIONS:
+            raise ValueError(
+                f"{runs} runs × a batch of {self.batch_size} × {sum(net.hidden)} hidden units "
+                f"is {activations:,} activations per step, more than the "
+                f"{MAX_TRAINING_ACTIVATIONS:,} this machine can hold: use a smaller batch, "
+                "fewer runs or fewer units"
+            )
+
+    def _build_groups(self) -> list[_Group]:
+        groups: list[_Group] = []
+        start = 0
+        ordered = [self.racers[i] for i in self._order]
+        while start < len(ordered):
+            key = _group_key(ordered[start])
+            stop = start
+            while stop < len(ordered) and _group_key(ordered[stop]) == key:
+                stop += 1
+            members = ordered[start:stop]
+            opt = _group_optimizer(members[0].optimizer, members, self.schedule, self.dtype)
+            runs = slice(start, stop)
+            view = {k: v[runs] for k, v in self.params.items()}
+            groups.append(_Group(opt, runs, init_runs_state(opt, view)))
+            start = stop
+        return groups
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_groups"] = [(g.runs, g.state) for g in self._groups]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        saved = state.pop("_groups")
+        self.__dict__.update(state)
+        ordered = [self.racers[i] for i in self._order]
+        self._groups = [
+            _Group(
+                _group_optimizer(
+                    ordered[runs.start].optimizer, ordered[runs], self.schedule, self.dtype
+                ),
+                runs,
+                group_state,
+            )
+            for runs, group_state in saved
+        ]
+
+    # ---------------------------------------------------------------- data
+
+    def _batch(self, step: int) -> tuple[Array, Array]:
+        """Step ``step``'s inputs and labels: shared (B, n) if one seed, else (R, B, n)."""
+        data = self.dataset
+        index = np.stack([epoch_batch(data.n_train, self.batch_size, step, s) for s in self._seeds])
+        X = data.X_train[index].astype(self.dtype)
+        y = data.y_train[index]
+        if len(self._seeds) == 1:
+            return X[0], y[0]
+        return X[self._seed_of_run], y[self._seed_of_run]
+
+    # ---------------------------------------------------------------- training
+
+    def advance(self, steps: int) -> Training:
+        """Take ``steps`` more updates for every run (in place); returns ``self``."""
+        steps = int(steps)
+        if steps < 0:
+            raise ValueError(f"steps must be ≥ 0, got {steps}")
+        if steps == 0:
+            return self
+        runs, layers = len(self.racers), self.network.n_layers
+        chunk = {
+            "train_loss": np.empty((steps, runs)),
+            "train_accuracy": np.empty((steps, runs)),
+            "grad_norm": np.empty((steps, runs, layers)),
+            "update_ratio": np.empty((steps, runs, layers)),
+        }
+        with np.errstate(all="ignore"):
+            for row in range(steps):
+                self._one_step(chunk, row)
+                self._record_checkpoints()
+        self._chunks.append(chunk)
+        return self
+
+    def _one_step(self, chunk: dict[str, Array], row: int) -> None:
+        X, y = self._batch(self.step)
+        points = self._gradient_points()
+        loss, accuracy, grads = self.network.loss_accuracy_and_grad(points, X, y)
+        updates = {k: np.empty_like(v) for k, v in self.params.items()}
+        old_states = []
+        for group in self._groups:
+            runs = group.runs
+
+            def grad_fn(p: Params, runs: slice = runs) -> Params:
+                inputs, labels = (X, y) if X.ndim == 2 else (X[runs], y[runs])
+                return self.network.loss_accuracy_and_grad(p, inputs, labels)[2]
+
+            group_updates, new_state = _run_updates(
+                group.optimizer,
+                {k: v[runs] for k, v in self.params.items()},
+                {k: v[runs] for k, v in grads.items()},
+                group.state,
+                grad_fn,
+            )
+            old_states.append(group.state)
+            group.state = new_state
+            for k, v in group_updates.items():
+                updates[k][runs] = v
+        new_params = {k: v + updates[k] for k, v in self.params.items()}
+
+        update_sq = self._layer_sq(updates)
+        new_weight_sq = self._layer_sq(new_params)
+        sane = (
+            np.isfinite(loss)
+            & np.isfinite(update_sq).all(axis=1)
+            & np.isfinite(new_weight_sq).all(axis=1)
+        )
+        self.step += 1
+        newly_lost = self._alive & ~sane
+        self._diverged_at[newly_lost] = self.step
+        shown = self._alive.copy()  # a run's last step is still drawn
+        self._alive &= sane
+        if not self._alive.all():
+            # Lost runs keep their last finite weights and buffers, and stop moving.
+            self._hold(new_params, updates, old_states)
+            update_sq = self._layer_sq(updates)
+            new_weight_sq = self._layer_sq(new_params)
+        order = self._racer_order
+        chunk["train_loss"][row] = np.where(shown, loss, np.nan)[order]
+        chunk["train_accuracy"][row] = np.where(shown, accuracy, np.nan)[order]
+        grad_norm = np.sqrt(self._layer_sq(grads))
+        chunk["grad_norm"][row] = np.where(shown[:, None], grad_norm, np.nan)[order]
+        ratio = np.sqrt(update_sq / self._weight_sq)
+        chunk["update_ratio"][row] = np.where(self._alive[:, None], ratio, np.nan)[order]
+        self.params = new_params
+        self._weight_sq = new_weight_sq
+        self._last_step = {"grads": grads, "updates": updates}
+
+    def _gradient_points(self) -> Params:
+        """Where each run's gradient is taken: its params, or Nesterov's lookahead point."""
+        lookahead = [g for g in self._groups if g.optimizer.lookahead_beta is not None]
+        if not lookahead:
+            return self.params
+        points = {k: v.copy() for k, v in self.params.items()}
+        for group in lookahead:
+            view = {k: v[group.runs] for k, v in self.params.items()}
+            for k, v in group.optimizer.lookahead(view, group.state).items():
+                points[k][group.runs] = v
+        return points
+
+    def _hold(self, new_params: Params, updates: Params, old_states: list[dict]) -> None:
+        """Put back the weights and buffers of every run that is no longer alive."""
+        alive = self._alive[:, None, None]
+        for k in new_params:
+            new_params[k] = np.where(alive, new_params[k], self.params[k])
+            updates[k] = np.where(alive, updates[k], 0).astype(self.dtype, copy=False)
+        for group, old_state in zip(self._groups, old_states, strict=True):
+            alive_here = self._alive[group.runs]
+            for key, value in group.state.items():
+                if key == "t":
+                    continue
+                mask = alive_here.reshape((-1,) + (1,) * (np.ndim(value) - 1))
+                group.state[key] = np.where(mask, value, old_state[key])
+
+    def _layer_sq(self, tensors: Params) -> Array:
+        """Σ x² of each layer (W_l with b_l) of each run: shape (R, L)."""
+        columns = []
+        for layer in range(1, self.network.n_layers + 1):
+            total = 0.0
+            for kind in ("W", "b"):
+                flat = tensors[f"{kind}{layer}"].reshape(len(self.racers), -1)
+                total = total + np.einsum("ri,ri->r", flat, flat).astype(np.float64)
+            columns.append(total)
+        return np.stack(columns, axis=1)
+
+    def _record_checkpoints(self) -> None:
+        if self.step % self.eval_every == 0:
+            loss, accuracy = self._evaluate(self.dataset.X_val, self.dataset.y_val)
+            order = self._racer_order
+            self._evals.append(
+                (
+                    self.step,
+                    np.where(self._alive, loss, np.nan)[order],
+                    np.where(self._alive, accuracy, np.nan)[order],
+                )
+            )
+        if self.snapshot_every and self.step % self.snapshot_every == 0:
+            self._snapshots[self.step] = self._in_racer_order(self.params)
+
+    def _evaluate(self, X: Array, y: Array) -> tuple[Array, Array]:
+        """Loss and accuracy of every run on all of X, in chunks that fit the memory cap."""
+        runs = len(self.racers)
+        per_chunk = max(MAX_TRAINING_ACTIVATIONS // (runs * sum(self.network.hidden)), 1)
+        loss = np.zeros(runs)
+        correct = np.zeros(runs)
+        for start in range(0, len(y), per_chunk):
+            part = slice(start, start + per_chunk)
+            part_loss, part_accuracy = self.network.evaluate(self.params, X[part], y[part])
+            size = len(y[part])
+            loss += part_loss * size
+            correct += part_accuracy * size
+        return loss / len(y), correct / len(y)
+
+    # ---------------------------------------------------------------- results
+
+    def _in_racer_order(self, tensors: Params) -> Params:
+        return {k: v[self._racer_order] for k, v in tensors.items()}
+
+    def history(self) -> TrainingHistory:
+        """Everything recorded so far, in the racers' order (fresh arrays)."""
+        runs, layers = len(self.racers), self.network.n_layers
+
+        def joined(key: str, shape: tuple[int, ...]) -> Array:
+            parts = [c[key] for c in self._chunks]
+            return np.concatenate(parts) if parts else np.empty((0, *shape))
+
+        steps_seen = np.array([s for s, _, _ in self._evals], dtype=int)
+        return TrainingHistory(
+            labels=[r.name for r in self.racers],
+            optimizers=[r.optimizer for r in self.racers],
+            steps=self.step,
+            train_loss=joined("train_loss", (runs,)),
+            train_accuracy=joined("train_accuracy", (runs,)),
+            eval_steps=steps_seen,
+            val_loss=np.array([v for _, v, _ in self._evals]).reshape(-1, runs),
+            val_accuracy=np.array([a for _, _, a in self._evals]).reshape(-1, runs),
+            layer_names=[f"layer {i}" for i in range(1, layers + 1)],
+            grad_norm=joined("grad_norm", (runs, layers)),
+            update_ratio=joined("update_ratio", (runs, layers)),
+            diverged_at=self._diverged_at[self._racer_order],
+            final_params=self._in_racer_order(self.params),
+            snapshots=dict(self._snapshots) if self.snapshot_every else None,
+        )
+
+    def racer_params(self, racer: int) -> Params:
+        """Racer ``racer``'s current weights, in single-network shapes."""
+        return run_params(self.params, int(self._racer_order[racer]))
+
+    def last_step(self, racer: int) -> dict[str, Params]:
+        """Racer ``racer``'s gradient and update of the latest step (single-network shapes).
+
+        For the spread of per-weight step sizes: |Δw| / |g| weight by weight.
+        """
+        if not self._last_step:
+            raise ValueError("no step has been taken yet")
+        position = int(self._racer_order[racer])
+        return {kind: run_params(v, position) for kind, v in self._last_step.items()}
+
+
+def train(
+    network: Network,
+    dataset: Dataset,
+    racers: Sequence[Racer],
+    steps: int,
+    batch_size: int,
+    **options: Any,
+) -> TrainingHistory:
+    """Train every racer ``steps`` updates in one batched pass; see :class:`Training`."""
+    return Training(network, dataset, racers, batch_size, **options).advance(steps).history()
