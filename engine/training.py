@@ -61,6 +61,8 @@ __all__ = [
 Array = np.ndarray
 Schedule = Callable[[Any], Any]
 
+SINGLE_THREAD_PRODUCT = 2**18  # OpenBLAS runs a GEMM with M·N·K up to this on one thread
+
 
 @dataclass(frozen=True)
 class Racer:
@@ -621,9 +623,22 @@ class Training:
             self._snapshots[self.step] = self._in_racer_order(self.params)
 
     def _evaluate(self, X: Array, y: Array) -> tuple[Array, Array]:
-        """Loss and accuracy of every run on all of X, in chunks that fit the memory cap."""
+        """Loss and accuracy of every run on all of X, in chunks of examples.
+
+        Chunks keep the activations under the memory cap and each run's matrix product
+        small enough (M·N·K ≤ 2¹⁸) that OpenBLAS computes it on one thread: a threaded
+        product stalls whenever another process holds the other core.
+        """
         runs = len(self.racers)
-        per_chunk = max(MAX_TRAINING_ACTIVATIONS // (runs * sum(self.network.hidden)), 1)
+        sizes = self.network.layer_sizes
+        widest = max(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+        per_chunk = max(
+            min(
+                MAX_TRAINING_ACTIVATIONS // (runs * sum(self.network.hidden)),
+                SINGLE_THREAD_PRODUCT // widest,
+            ),
+            1,
+        )
         loss = np.zeros(runs)
         correct = np.zeros(runs)
         for start in range(0, len(y), per_chunk):
