@@ -67,7 +67,9 @@ def main() -> None:
     print(f"sweep: {len(sweep.labels)} runs × {STEPS} steps in {t_sweep:.2f} s (target ≤ 10 s)")
     accuracy = sweep.val_accuracy[-1].reshape(len(optimizers.NAMES), N_RATES)
     for name, row in zip(optimizers.NAMES, accuracy, strict=True):
-        print(f"  {name:<10} best val accuracy {np.nanmax(row):.3f}, diverged {np.isnan(row).sum()}")
+        print(
+            f"  {name:<10} best val accuracy {np.nanmax(row):.3f}, diverged {np.isnan(row).sum()}"
+        )
 
     print(
         f"network: all {len(optimizers.NAMES)} optimizers x {STEPS} steps on digits in "

@@ -13,9 +13,11 @@ transforms, applied per tensor with the norms, RMS and factoring taken over the
 tensor's own axes, never across runs (see :func:`step_runs`). Tests check this row by
 row.
 
-A run diverges when its mini-batch loss or its weights stop being finite: from that
-step on it is frozen at its last finite weights, its numbers are NaN and
-``diverged_at`` says when. Nothing raises. Training advances in chunks
+A run diverges when its weights stop being finite or its mini-batch loss stops being
+finite or exceeds :data:`DIVERGED_LOSS_FACTOR` times the loss of a uniform guess (the
+softmax's gradient is bounded, so a blown-up network can sit at a huge finite loss for
+many steps instead of overflowing): from that step on it is frozen at its last weights,
+its numbers are NaN and ``diverged_at`` says when. Nothing raises. Training advances in chunks
 (:meth:`Training.advance`), so a page can show progress and stop without losing what
 was trained.
 
@@ -61,6 +63,10 @@ __all__ = [
 Array = np.ndarray
 Schedule = Callable[[Any], Any]
 
+DIVERGED_LOSS_FACTOR = 100.0
+"""A run is lost once its mini-batch loss passes 100·ln(classes), 100 times the loss of a
+uniform guess: the geometric mean of the probability it gives the true class is then
+below (1/classes)¹⁰⁰, confidently and hopelessly wrong."""
 SINGLE_THREAD_PRODUCT = 2**18  # OpenBLAS runs a GEMM with M·N·K up to this on one thread
 
 
@@ -281,7 +287,7 @@ class TrainingHistory:
         Updates taken so far.
     train_loss, train_accuracy : ndarray, shape (steps, R)
         Row k−1: the mini-batch loss and accuracy of step k, measured where step k's
-        gradient was taken (before the update). NaN once a run has diverged.
+        gradient was taken (before the update). NaN after the step a run diverged at.
     eval_steps : ndarray of int, shape (E,)
         Steps at which the validation set was scored (0, eval_every, 2·eval_every …).
     val_loss, val_accuracy : ndarray, shape (E, R)
@@ -292,7 +298,8 @@ class TrainingHistory:
     update_ratio : ndarray, shape (steps, R, L)
         ‖Δθ_l‖/‖θ_l‖ of step k, θ_l taken before the step.
     diverged_at : ndarray of int, shape (R,)
-        First step whose loss or new weights were not finite; −1 if never.
+        First step whose loss was not finite or above ``DIVERGED_LOSS_FACTOR``·ln(classes),
+        or whose new weights were not finite; −1 if never.
     final_params : dict
         Current weights with a leading run axis (racers' order).
     snapshots : dict[int, dict] or None
@@ -378,6 +385,7 @@ class Training:
         self.snapshot_every = int(snapshot_every)
         self.dtype = np.dtype(dtype)
         self._check()
+        self._loss_limit = DIVERGED_LOSS_FACTOR * np.log(network.n_classes)
         # Runs of one optimizer sit side by side, so each group's params are a view.
         keys = [_group_key(r) for r in self.racers]
         first_seen = {key: i for i, key in reversed(list(enumerate(keys)))}
@@ -546,7 +554,7 @@ class Training:
         update_sq = self._layer_sq(updates)
         new_weight_sq = self._layer_sq(new_params)
         sane = (
-            np.isfinite(loss)
+            (loss <= self._loss_limit)  # False for NaN too
             & np.isfinite(update_sq).all(axis=1)
             & np.isfinite(new_weight_sq).all(axis=1)
         )
