@@ -55,6 +55,7 @@ __all__ = [
     "Training",
     "TrainingHistory",
     "epoch_batch",
+    "epoch_order",
     "step_runs",
     "sweep_racers",
     "train",
@@ -116,10 +117,14 @@ def epoch_batch(n_examples: int, batch_size: int, step: int, seed: int) -> Array
     an epoch is left out, so every step sees a full batch). Random access: the batch of
     any step can be found without replaying the earlier ones.
     """
-    per_epoch = n_examples // batch_size
-    epoch, position = divmod(int(step), per_epoch)
-    order = np.random.default_rng((int(seed), epoch)).permutation(n_examples)
+    epoch, position = divmod(int(step), n_examples // batch_size)
+    order = epoch_order(n_examples, epoch, seed)
     return order[position * batch_size : (position + 1) * batch_size]
+
+
+def epoch_order(n_examples: int, epoch: int, seed: int) -> Array:
+    """The order in which epoch ``epoch`` visits the examples: a permutation seeded (seed, epoch)."""
+    return np.random.default_rng((int(seed), int(epoch))).permutation(n_examples)
 
 
 # --------------------------------------------------------------------------- one update
@@ -178,15 +183,27 @@ def _run_updates(
     new_state: dict[str, Any] = dict(state)
     new_state["t"] = t
     updates: Params = {}
-    for leaf, value in params.items():
-        suffix = "/" + leaf
-        buffers = {k[: -len(suffix)]: v for k, v in state.items() if k.endswith(suffix)}
+    for leaf, keys in _buffer_keys(state, tuple(params)).items():
+        value = params[leaf]
+        buffers = {buffer: state[key] for buffer, key in keys}
         ctx = tx.Context(value, _leaf_axes(leaf), t, None if hessian is None else hessian[leaf])
         update, changed = opt.transform.update(grads[leaf], buffers, ctx)
         updates[leaf] = update.astype(value.dtype, copy=False)
         for buffer, array in changed.items():
-            new_state[f"{buffer}{suffix}"] = array
+            new_state[f"{buffer}/{leaf}"] = array
     return updates, new_state
+
+
+def _buffer_keys(
+    state: Mapping[str, Any], leaves: tuple[str, ...]
+) -> dict[str, list[tuple[str, str]]]:
+    """(buffer, state key) pairs of each leaf, from keys written ``"<buffer>/<leaf>"``."""
+    keys: dict[str, list[tuple[str, str]]] = {leaf: [] for leaf in leaves}
+    for key in state:
+        buffer, _, leaf = key.rpartition("/")
+        if buffer and leaf in keys:
+            keys[leaf].append((buffer, key))
+    return keys
 
 
 def shared_probe_hessian(grad_fn: Callable[[Params], Params], params: Params, seed: Any) -> Params:
@@ -406,6 +423,9 @@ class Training:
         self._evals: list[tuple[int, Array, Array]] = []
         self._snapshots: dict[int, Params] = {}
         self._last_step: dict[str, Params] = {}
+        self._epoch_order: dict[int, tuple[int, Array]] = {}
+        self._X_train = dataset.X_train.astype(self.dtype)
+        self._X_val = dataset.X_val.astype(self.dtype)
         self._record_checkpoints()
 
     # ---------------------------------------------------------------- set-up
@@ -495,12 +515,21 @@ class Training:
     def _batch(self, step: int) -> tuple[Array, Array]:
         """Step ``step``'s inputs and labels: shared (B, n) if one seed, else (R, B, n)."""
         data = self.dataset
-        index = np.stack([epoch_batch(data.n_train, self.batch_size, step, s) for s in self._seeds])
-        X = data.X_train[index].astype(self.dtype)
+        index = np.stack([self._epoch_batch(step, int(s)) for s in self._seeds])
+        X = self._X_train[index]
         y = data.y_train[index]
         if len(self._seeds) == 1:
             return X[0], y[0]
         return X[self._seed_of_run], y[self._seed_of_run]
+
+    def _epoch_batch(self, step: int, seed: int) -> Array:
+        """:func:`epoch_batch`, drawing each epoch's permutation once."""
+        per_epoch = self.dataset.n_train // self.batch_size
+        epoch, position = divmod(step, per_epoch)
+        if self._epoch_order.get(seed, (None,))[0] != epoch:
+            self._epoch_order[seed] = (epoch, epoch_order(self.dataset.n_train, epoch, seed))
+        order = self._epoch_order[seed][1]
+        return order[position * self.batch_size : (position + 1) * self.batch_size]
 
     # ---------------------------------------------------------------- training
 
@@ -564,10 +593,11 @@ class Training:
         shown = self._alive.copy()  # a run's last step is still drawn
         self._alive &= sane
         if not self._alive.all():
-            # Lost runs keep their last finite weights and buffers, and stop moving.
-            self._hold(new_params, updates, old_states)
-            update_sq = self._layer_sq(updates)
-            new_weight_sq = self._layer_sq(new_params)
+            # Lost runs keep their last weights and buffers, and stop moving.
+            dead = np.flatnonzero(~self._alive)
+            self._hold(dead, new_params, updates, old_states)
+            update_sq[dead] = 0.0
+            new_weight_sq[dead] = self._weight_sq[dead]
         order = self._racer_order
         chunk["train_loss"][row] = np.where(shown, loss, np.nan)[order]
         chunk["train_accuracy"][row] = np.where(shown, accuracy, np.nan)[order]
@@ -591,19 +621,23 @@ class Training:
                 points[k][group.runs] = v
         return points
 
-    def _hold(self, new_params: Params, updates: Params, old_states: list[dict]) -> None:
-        """Put back the weights and buffers of every run that is no longer alive."""
-        alive = self._alive[:, None, None]
+    def _hold(
+        self, dead: Array, new_params: Params, updates: Params, old_states: list[dict]
+    ) -> None:
+        """Put back the weights and buffers of the ``dead`` runs (row by row: few rows)."""
         for k in new_params:
-            new_params[k] = np.where(alive, new_params[k], self.params[k])
-            updates[k] = np.where(alive, updates[k], 0).astype(self.dtype, copy=False)
+            new_params[k][dead] = self.params[k][dead]
+            updates[k][dead] = 0.0
         for group, old_state in zip(self._groups, old_states, strict=True):
-            alive_here = self._alive[group.runs]
+            start, stop = group.runs.start, group.runs.stop
+            rows = dead[(dead >= start) & (dead < stop)] - start
+            if rows.size == 0:
+                continue
             for key, value in group.state.items():
-                if key == "t":
-                    continue
-                mask = alive_here.reshape((-1,) + (1,) * (np.ndim(value) - 1))
-                group.state[key] = np.where(mask, value, old_state[key])
+                if key != "t" and value is not old_state[key]:
+                    held = value.copy()  # the engine's arrays are not ours to write into
+                    held[rows] = old_state[key][rows]
+                    group.state[key] = held
 
     def _layer_sq(self, tensors: Params) -> Array:
         """Σ x² of each layer (W_l with b_l) of each run: shape (R, L)."""
@@ -618,7 +652,7 @@ class Training:
 
     def _record_checkpoints(self) -> None:
         if self.step % self.eval_every == 0:
-            loss, accuracy = self._evaluate(self.dataset.X_val, self.dataset.y_val)
+            loss, accuracy = self._evaluate(self._X_val, self.dataset.y_val)
             order = self._racer_order
             self._evals.append(
                 (
