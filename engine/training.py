@@ -10,8 +10,8 @@ mini-batches in the same order.
 Each run's numbers equal those of the run trained alone with the engine optimizer on
 single-network params (``opt.step``): the update is the optimizer's own chain of
 transforms, applied per tensor with the norms, RMS and factoring taken over the
-tensor's own axes, never across runs (see :func:`step_runs`). Tests check this row by
-row.
+tensor's own axes, never across runs (see :mod:`engine.run_axis`). Tests check this row
+by row.
 
 A run diverges when its weights stop being finite or its mini-batch loss stops being
 finite or exceeds :data:`DIVERGED_LOSS_FACTOR` times the loss of a uniform guess (the
@@ -33,13 +33,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
 
-from engine import optimizers
-from engine import transforms as tx
+from engine import optimizers, run_axis
 from engine.datasets import Dataset
 from engine.network import (
     MAX_TRAINING_ACTIVATIONS,
@@ -56,7 +54,6 @@ __all__ = [
     "TrainingHistory",
     "epoch_batch",
     "epoch_order",
-    "step_runs",
     "sweep_racers",
     "train",
 ]
@@ -127,166 +124,13 @@ def epoch_order(n_examples: int, epoch: int, seed: int) -> Array:
     return np.random.default_rng((int(seed), int(epoch))).permutation(n_examples)
 
 
-# --------------------------------------------------------------------------- one update
-
-
-def init_runs_state(opt: Optimizer, params: Params) -> dict[str, Any]:
-    """``opt.init`` for params with a leading run axis: buffers per run and per tensor."""
-    state: dict[str, Any] = {"t": 0}
-    for leaf, value in params.items():
-        for buffer, array in opt.transform.init(value, _leaf_axes(leaf)).items():
-            state[f"{buffer}/{leaf}"] = array
-    return state
-
-
-def _leaf_axes(leaf: str) -> tuple[int, ...]:
-    # Biases are stored (R, 1, n): their tensor is the last axis only, so that
-    # Adafactor keeps a plain second moment for them as it does for a 1-D bias.
-    return (2,) if leaf.startswith("b") else (1, 2)
-
-
-def step_runs(
-    opt: Optimizer,
-    params: Params,
-    grads: Params,
-    state: Mapping[str, Any],
-    grad_fn: Callable[[Params], Params] | None = None,
-) -> tuple[Params, dict[str, Any], Params]:
-    """``opt``'s update for params with a leading run axis; returns (params, state, updates).
-
-    The engine's ``Optimizer.step`` takes a dict leaf as one tensor, so norms (LAMB,
-    LARS), RMS and factoring (Adafactor) would span all runs. Here the optimizer's own
-    chain runs on each leaf with the tensor axes of one run, and Sophia's Hutchinson
-    probe is drawn for one network and shared by all runs, as a single run draws it.
-    ``grads`` are the gradients at ``opt.lookahead(params, state)`` (the params
-    themselves except for the lookahead form of Nesterov); ``grad_fn`` is needed only
-    when the optimizer estimates a Hessian this step.
-    """
-    updates, new_state = _run_updates(opt, params, grads, state, grad_fn)
-    return {k: params[k] + updates[k] for k in params}, new_state, updates
-
-
-def _run_updates(
-    opt: Optimizer,
-    params: Params,
-    grads: Params,
-    state: Mapping[str, Any],
-    grad_fn: Callable[[Params], Params] | None,
-) -> tuple[Params, dict[str, Any]]:
-    """The steps to add to ``params`` (in their dtype) and the new state; see step_runs."""
-    t = int(state["t"]) + 1
-    hessian = None
-    if opt.hessian_period and (t - 1) % opt.hessian_period == 0:
-        if grad_fn is None:
-            raise ValueError(f"{opt.name} needs grad_fn to estimate the Hessian at step {t}")
-        hessian = shared_probe_hessian(grad_fn, opt.lookahead(params, state), (opt.seed, t))
-    new_state: dict[str, Any] = dict(state)
-    new_state["t"] = t
-    updates: Params = {}
-    for leaf, keys in _buffer_keys(state, tuple(params)).items():
-        value = params[leaf]
-        buffers = {buffer: state[key] for buffer, key in keys}
-        ctx = tx.Context(value, _leaf_axes(leaf), t, None if hessian is None else hessian[leaf])
-        update, changed = opt.transform.update(grads[leaf], buffers, ctx)
-        updates[leaf] = update.astype(value.dtype, copy=False)
-        for buffer, array in changed.items():
-            new_state[f"{buffer}/{leaf}"] = array
-    return updates, new_state
-
-
-def _buffer_keys(
-    state: Mapping[str, Any], leaves: tuple[str, ...]
-) -> dict[str, list[tuple[str, str]]]:
-    """(buffer, state key) pairs of each leaf, from keys written ``"<buffer>/<leaf>"``."""
-    keys: dict[str, list[tuple[str, str]]] = {leaf: [] for leaf in leaves}
-    for key in state:
-        buffer, _, leaf = key.rpartition("/")
-        if buffer and leaf in keys:
-            keys[leaf].append((buffer, key))
-    return keys
-
-
-def shared_probe_hessian(grad_fn: Callable[[Params], Params], params: Params, seed: Any) -> Params:
-    """Hutchinson's u ⊙ (H u) for every run, with one Rademacher probe u per tensor.
-
-    The probe is drawn with one network's shapes, in the order of the leaves, exactly
-    as ``optimizers.hutchinson_diagonal`` draws it for a single network, then
-    broadcast over the runs; H u is a central difference of two gradient calls.
-    """
-    rng = np.random.default_rng(seed)
-    probe = {
-        k: rng.choice((-1.0, 1.0), size=v.shape[1:]).astype(v.dtype) for k, v in params.items()
-    }
-    h = optimizers.HESSIAN_PROBE_STEP
-    plus = grad_fn({k: params[k] + h * probe[k] for k in params})
-    minus = grad_fn({k: params[k] - h * probe[k] for k in params})
-    return {k: probe[k] * (plus[k] - minus[k]) / (2 * h) for k in params}
-
-
-# --------------------------------------------------------------------------- optimizers
-
-
-@cache
-def _takes_rate_function(name: str) -> bool:
-    """Whether this engine's ``name`` accepts a learning rate that is a function of the step.
-
-    Every link reads the rate through ``value_at`` except, in some engine versions,
-    Adafactor's relative step; probe once instead of assuming.
-    """
-    try:
-        opt = optimizers.make(name, lr=lambda step: 0.01)
-        params = {"w": np.ones((2, 2)), "b": np.ones(2)}
-        opt.step(params, lambda p: {k: np.ones_like(v) for k, v in p.items()}, opt.init(params))
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def _group_key(racer: Racer) -> tuple:
     """Racers that can share one optimizer: same name, same non-float hyperparameters."""
     defaults = optimizers.info(racer.optimizer).defaults
-    fixed = tuple((k, racer.hyperparams.get(k, v)) for k, v in defaults.items() if not _per_run(v))
+    fixed = tuple(
+        (k, racer.hyperparams.get(k, v)) for k, v in defaults.items() if not run_axis.per_run(v)
+    )
     return (racer.optimizer, fixed)
-
-
-def _per_run(default: Any) -> bool:
-    """Float hyperparameters may differ run by run; flags, periods and seeds may not."""
-    return isinstance(default, float)
-
-
-def _group_optimizer(
-    name: str, racers: Sequence[Racer], schedule: Schedule | None, dtype: np.dtype
-) -> Optimizer:
-    """One optimizer for all ``racers`` of ``name``: per-run values as (r, 1, 1) arrays."""
-    defaults = optimizers.info(name).defaults
-    hyper: dict[str, Any] = {}
-    for key, default in defaults.items():
-        values = [r.hyperparams.get(key, default) for r in racers]
-        if not _per_run(default):
-            hyper[key] = values[0]
-            continue
-        column = np.asarray(values, dtype=float)
-        hyper[key] = float(column[0]) if np.all(column == column[0]) else column[:, None, None]
-    lr = hyper.pop("lr")
-    if schedule is not None:
-        if not _takes_rate_function(name):
-            raise ValueError(f"{name} cannot follow a learning-rate schedule in this engine")
-        lr = _scheduled(lr, schedule, dtype)
-    elif np.ndim(lr) and dtype != np.float64 and _takes_rate_function(name):
-        lr = _scheduled(lr, None, dtype)  # a constant array in the params' dtype
-    return optimizers.make(name, lr=lr, **hyper)
-
-
-def _scheduled(lr: Any, schedule: Schedule | None, dtype: np.dtype) -> Callable[[Any], Any]:
-    """lr × schedule(step) as a function of the 0-based step, in the params' dtype.
-
-    An array rate given as a plain value would be stored in float64 and lift every
-    float32 update to float64; a function returning float32 keeps the update float32.
-    """
-    base = np.asarray(lr, dtype=dtype) if np.ndim(lr) else float(lr)
-    if schedule is None:
-        return lambda step: base
-    return lambda step: base * float(schedule(step))
 
 
 # --------------------------------------------------------------------------- history
@@ -483,12 +327,17 @@ class Training:
             while stop < len(ordered) and _group_key(ordered[stop]) == key:
                 stop += 1
             members = ordered[start:stop]
-            opt = _group_optimizer(members[0].optimizer, members, self.schedule, self.dtype)
+            opt = self._optimizer_for(members)
             runs = slice(start, stop)
             view = {k: v[runs] for k, v in self.params.items()}
-            groups.append(_Group(opt, runs, init_runs_state(opt, view)))
+            groups.append(_Group(opt, runs, run_axis.init_runs_state(opt, view)))
             start = stop
         return groups
+
+    def _optimizer_for(self, members: Sequence[Racer]) -> Optimizer:
+        return run_axis.optimizer_for_runs(
+            members[0].optimizer, [r.hyperparams for r in members], self.schedule, self.dtype
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -501,9 +350,7 @@ class Training:
         ordered = [self.racers[i] for i in self._order]
         self._groups = [
             _Group(
-                _group_optimizer(
-                    ordered[runs.start].optimizer, ordered[runs], self.schedule, self.dtype
-                ),
+                self._optimizer_for(ordered[runs]),
                 runs,
                 group_state,
             )
@@ -567,7 +414,7 @@ class Training:
                 inputs, labels = (X, y) if X.ndim == 2 else (X[runs], y[runs])
                 return self.network.loss_accuracy_and_grad(p, inputs, labels)[2]
 
-            group_updates, new_state = _run_updates(
+            group_updates, new_state = run_axis.run_updates(
                 group.optimizer,
                 {k: v[runs] for k, v in self.params.items()},
                 {k: v[runs] for k, v in grads.items()},
