@@ -302,3 +302,11 @@ def test_too_many_weights_or_activations_are_refused(digits):
         Training(big, digits, [Racer("sgd")] * runs, 32)
     with pytest.raises(ValueError, match="activations per step"):
         Training(big, digits, [Racer("sgd")] * 40, 1438)
+
+
+def test_a_racers_float32_run_does_not_depend_on_the_other_racers(digits, small_net):
+    alone = train(small_net, digits, [Racer("lamb", {"lr": 1e-2})], 15, 32)
+    crowd = [Racer("sgd"), Racer("lamb", {"lr": 3e-2}), Racer("lamb", {"lr": 1e-2}), Racer("adam")]
+    together = train(small_net, digits, crowd, 15, 32)
+    np.testing.assert_array_equal(together.train_loss[:, 2], alone.train_loss[:, 0])
+    np.testing.assert_array_equal(together.final_params["W2"][2], alone.final_params["W2"][0])
