@@ -66,6 +66,7 @@ DIVERGED_LOSS_FACTOR = 100.0
 uniform guess: the geometric mean of the probability it gives the true class is then
 below (1/classes)¹⁰⁰, confidently and hopelessly wrong."""
 SINGLE_THREAD_PRODUCT = 2**18  # OpenBLAS runs a GEMM with M·N·K up to this on one thread
+CACHE_FLOATS = 2**16  # numbers per layer output of a block of runs: 256 KB in float32
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,9 @@ class TrainingHistory:
 # --------------------------------------------------------------------------- training
 
 
+_STEP_RECORDS = ("train_loss", "train_accuracy", "grad_norm", "update_ratio")
+
+
 @dataclass
 class _Group:
     optimizer: Optimizer
@@ -263,7 +267,7 @@ class Training:
         self._alive = np.ones(runs, dtype=bool)
         self._diverged_at = np.full(runs, -1)
         self._weight_sq = self._layer_sq(self.params)
-        self._chunks: list[dict[str, Array]] = []
+        self._rows: dict[str, list[Array]] = {key: [] for key in _STEP_RECORDS}
         self._evals: list[tuple[int, Array, Array]] = []
         self._snapshots: dict[int, Params] = {}
         self._last_step: dict[str, Params] = {}
@@ -381,32 +385,25 @@ class Training:
     # ---------------------------------------------------------------- training
 
     def advance(self, steps: int) -> Training:
-        """Take ``steps`` more updates for every run (in place); returns ``self``."""
+        """Take ``steps`` more updates for every run (in place); returns ``self``.
+
+        Each step is committed whole at its end (weights, buffers, records together), so
+        stopping between steps — a page's Stop button — loses nothing already trained.
+        """
         steps = int(steps)
         if steps < 0:
             raise ValueError(f"steps must be ≥ 0, got {steps}")
-        if steps == 0:
-            return self
-        runs, layers = len(self.racers), self.network.n_layers
-        chunk = {
-            "train_loss": np.empty((steps, runs)),
-            "train_accuracy": np.empty((steps, runs)),
-            "grad_norm": np.empty((steps, runs, layers)),
-            "update_ratio": np.empty((steps, runs, layers)),
-        }
         with np.errstate(all="ignore"):
-            for row in range(steps):
-                self._one_step(chunk, row)
-                self._record_checkpoints()
-        self._chunks.append(chunk)
+            for _ in range(steps):
+                self._one_step()
         return self
 
-    def _one_step(self, chunk: dict[str, Array], row: int) -> None:
+    def _one_step(self) -> None:
         X, y = self._batch(self.step)
         points = self._gradient_points()
-        loss, accuracy, grads = self.network.loss_accuracy_and_grad(points, X, y)
+        loss, accuracy, grads = self._loss_accuracy_and_grad(points, X, y)
         updates = {k: np.empty_like(v) for k, v in self.params.items()}
-        old_states = []
+        new_states = []
         for group in self._groups:
             runs = group.runs
 
@@ -421,8 +418,7 @@ class Training:
                 group.state,
                 grad_fn,
             )
-            old_states.append(group.state)
-            group.state = new_state
+            new_states.append(new_state)
             for k, v in group_updates.items():
                 updates[k][runs] = v
         new_params = {k: v + updates[k] for k, v in self.params.items()}
@@ -434,27 +430,35 @@ class Training:
             & np.isfinite(update_sq).all(axis=1)
             & np.isfinite(new_weight_sq).all(axis=1)
         )
-        self.step += 1
-        newly_lost = self._alive & ~sane
-        self._diverged_at[newly_lost] = self.step
-        shown = self._alive.copy()  # a run's last step is still drawn
-        self._alive &= sane
-        if not self._alive.all():
+        step = self.step + 1
+        shown = self._alive  # a run's last step is still drawn
+        alive = self._alive & sane
+        diverged_at = np.where(self._alive & ~sane, step, self._diverged_at)
+        if not alive.all():
             # Lost runs keep their last weights and buffers, and stop moving.
-            dead = np.flatnonzero(~self._alive)
-            self._hold(dead, new_params, updates, old_states)
+            dead = np.flatnonzero(~alive)
+            self._hold(dead, new_params, updates, new_states)
             update_sq[dead] = 0.0
             new_weight_sq[dead] = self._weight_sq[dead]
         order = self._racer_order
-        chunk["train_loss"][row] = np.where(shown, loss, np.nan)[order]
-        chunk["train_accuracy"][row] = np.where(shown, accuracy, np.nan)[order]
-        grad_norm = np.sqrt(self._layer_sq(grads))
-        chunk["grad_norm"][row] = np.where(shown[:, None], grad_norm, np.nan)[order]
-        ratio = np.sqrt(update_sq / self._weight_sq)
-        chunk["update_ratio"][row] = np.where(self._alive[:, None], ratio, np.nan)[order]
-        self.params = new_params
-        self._weight_sq = new_weight_sq
+        rows = {
+            "train_loss": np.where(shown, loss, np.nan)[order],
+            "train_accuracy": np.where(shown, accuracy, np.nan)[order],
+            "grad_norm": np.where(shown[:, None], np.sqrt(self._layer_sq(grads)), np.nan)[order],
+            "update_ratio": np.where(alive[:, None], np.sqrt(update_sq / self._weight_sq), np.nan)[
+                order
+            ],
+        }
+        # Commit: nothing above changed the training.
+        for group, new_state in zip(self._groups, new_states, strict=True):
+            group.state = new_state
+        for key, row in rows.items():
+            self._rows[key].append(row)
+        self.params, self._weight_sq = new_params, new_weight_sq
+        self._alive, self._diverged_at = alive, diverged_at
         self._last_step = {"grads": grads, "updates": updates}
+        self.step = step
+        self._record_checkpoints()
 
     def _gradient_points(self) -> Params:
         """Where each run's gradient is taken: its params, or Nesterov's lookahead point."""
@@ -469,22 +473,22 @@ class Training:
         return points
 
     def _hold(
-        self, dead: Array, new_params: Params, updates: Params, old_states: list[dict]
+        self, dead: Array, new_params: Params, updates: Params, new_states: list[dict]
     ) -> None:
         """Put back the weights and buffers of the ``dead`` runs (row by row: few rows)."""
         for k in new_params:
             new_params[k][dead] = self.params[k][dead]
             updates[k][dead] = 0.0
-        for group, old_state in zip(self._groups, old_states, strict=True):
+        for group, new_state in zip(self._groups, new_states, strict=True):
             start, stop = group.runs.start, group.runs.stop
             rows = dead[(dead >= start) & (dead < stop)] - start
             if rows.size == 0:
                 continue
-            for key, value in group.state.items():
-                if key != "t" and value is not old_state[key]:
+            for key, value in new_state.items():
+                if key != "t" and value is not group.state[key]:
                     held = value.copy()  # the engine's arrays are not ours to write into
-                    held[rows] = old_state[key][rows]
-                    group.state[key] = held
+                    held[rows] = group.state[key][rows]
+                    new_state[key] = held
 
     def _layer_sq(self, tensors: Params) -> Array:
         """Σ x² of each layer (W_l with b_l) of each run: shape (R, L)."""
@@ -511,31 +515,56 @@ class Training:
         if self.snapshot_every and self.step % self.snapshot_every == 0:
             self._snapshots[self.step] = self._in_racer_order(self.params)
 
-    def _evaluate(self, X: Array, y: Array) -> tuple[Array, Array]:
-        """Loss and accuracy of every run on all of X, in chunks of examples.
+    def _run_blocks(self, rows: int) -> list[slice]:
+        """Runs in blocks whose activations (rows per run × widest layer) fit in cache.
 
-        Chunks keep the activations under the memory cap and each run's matrix product
-        small enough (M·N·K ≤ 2¹⁸) that OpenBLAS computes it on one thread: a threaded
-        product stalls whenever another process holds the other core.
+        Each layer's output for a block stays under CACHE_FLOATS numbers, so a forward
+        and backward pass works within this machine's 512 KB of L2 cache per core instead
+        of streaming megabytes through memory that other processes share.
         """
+        widest = max(*self.network.hidden, self.network.n_classes)
+        per_block = max(CACHE_FLOATS // (rows * widest), 1)
         runs = len(self.racers)
+        return [slice(start, min(start + per_block, runs)) for start in range(0, runs, per_block)]
+
+    def _loss_accuracy_and_grad(self, params: Params, X: Array, y: Array):
+        """:meth:`Network.loss_accuracy_and_grad` for all runs, block by block of runs."""
+        blocks = self._run_blocks(X.shape[-2])
+        if len(blocks) == 1:
+            return self.network.loss_accuracy_and_grad(params, X, y)
+        runs = len(self.racers)
+        loss, accuracy = np.empty(runs), np.empty(runs)
+        grads = {k: np.empty_like(v) for k, v in params.items()}
+        for block in blocks:
+            inputs, labels = (X, y) if X.ndim == 2 else (X[block], y[block])
+            part = {k: v[block] for k, v in params.items()}
+            loss[block], accuracy[block], part_grads = self.network.loss_accuracy_and_grad(
+                part, inputs, labels
+            )
+            for k, v in part_grads.items():
+                grads[k][block] = v
+        return loss, accuracy, grads
+
+    def _evaluate(self, X: Array, y: Array) -> tuple[Array, Array]:
+        """Loss and accuracy of every run on all of X, in chunks of examples and runs.
+
+        Each run's matrix product stays small enough (M·N·K ≤ 2¹⁸) that OpenBLAS computes
+        it on one thread (a threaded product stalls whenever another process holds the
+        other core), and each block's activations fit in cache (see :meth:`_run_blocks`).
+        """
         sizes = self.network.layer_sizes
-        widest = max(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
-        per_chunk = max(
-            min(
-                MAX_TRAINING_ACTIVATIONS // (runs * sum(self.network.hidden)),
-                SINGLE_THREAD_PRODUCT // widest,
-            ),
-            1,
-        )
-        loss = np.zeros(runs)
-        correct = np.zeros(runs)
+        widest_product = max(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+        per_chunk = max(SINGLE_THREAD_PRODUCT // widest_product, 1)
+        loss = np.zeros(len(self.racers))
+        correct = np.zeros(len(self.racers))
         for start in range(0, len(y), per_chunk):
-            part = slice(start, start + per_chunk)
-            part_loss, part_accuracy = self.network.evaluate(self.params, X[part], y[part])
-            size = len(y[part])
-            loss += part_loss * size
-            correct += part_accuracy * size
+            examples = slice(start, start + per_chunk)
+            size = len(y[examples])
+            for block in self._run_blocks(size):
+                part = {k: v[block] for k, v in self.params.items()}
+                part_loss, part_accuracy = self.network.evaluate(part, X[examples], y[examples])
+                loss[block] += part_loss * size
+                correct[block] += part_accuracy * size
         return loss / len(y), correct / len(y)
 
     # ---------------------------------------------------------------- results
@@ -548,8 +577,8 @@ class Training:
         runs, layers = len(self.racers), self.network.n_layers
 
         def joined(key: str, shape: tuple[int, ...]) -> Array:
-            parts = [c[key] for c in self._chunks]
-            return np.concatenate(parts) if parts else np.empty((0, *shape))
+            rows = self._rows[key]
+            return np.stack(rows) if rows else np.empty((0, *shape))
 
         steps_seen = np.array([s for s, _, _ in self._evals], dtype=int)
         return TrainingHistory(

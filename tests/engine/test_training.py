@@ -310,3 +310,27 @@ def test_a_racers_float32_run_does_not_depend_on_the_other_racers(digits, small_
     together = train(small_net, digits, crowd, 15, 32)
     np.testing.assert_array_equal(together.train_loss[:, 2], alone.train_loss[:, 0])
     np.testing.assert_array_equal(together.final_params["W2"][2], alone.final_params["W2"][0])
+
+
+def test_a_step_interrupted_halfway_leaves_the_training_as_it_was(digits, small_net, monkeypatch):
+    """Streamlit stops a script by raising inside it: the steps before stay, whole."""
+    racers = [Racer("adam"), Racer("momentum"), Racer("lamb")]
+    straight = Training(small_net, digits, racers, 32).advance(8).history()
+    race = Training(small_net, digits, racers, 32)
+    real_updates = run_axis.run_updates
+    calls = []
+
+    def stop_in_step_six_group_two(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5 * 3 + 2:
+            raise KeyboardInterrupt
+        return real_updates(*args, **kwargs)
+
+    monkeypatch.setattr(run_axis, "run_updates", stop_in_step_six_group_two)
+    with pytest.raises(KeyboardInterrupt):
+        race.advance(8)
+    assert race.step == 5 and race.history().train_loss.shape == (5, 3)
+    monkeypatch.setattr(run_axis, "run_updates", real_updates)
+    resumed = race.advance(3).history()
+    np.testing.assert_array_equal(resumed.train_loss, straight.train_loss)
+    np.testing.assert_array_equal(resumed.final_params["W1"], straight.final_params["W1"])
