@@ -214,12 +214,9 @@ class Network:
         """
         activations = self._forward(params, X)
         logits = activations[-1]
-        loss, accuracy, log_probs, labels = _cross_entropy(logits, y)
+        loss, accuracy, log_probs, true_class = _cross_entropy(logits, y)
         delta = np.exp(log_probs)
-        true_class = labels[..., None]
-        np.put_along_axis(
-            delta, true_class, np.take_along_axis(delta, true_class, axis=-1) - 1.0, axis=-1
-        )
+        delta[true_class] -= 1.0
         batch = logits.shape[-2]
         delta /= batch
         batched = is_batched(params)
@@ -268,21 +265,29 @@ def _log_softmax(logits: Array) -> Array:
     return shifted - np.log(total)[..., None]
 
 
-def _labels_like(y: Array, logits: Array) -> Array:
-    """Integer labels broadcast to the logits' leading axes: (B,) or (R, B)."""
+def _true_class_index(y: Array, logits: Array) -> tuple:
+    """An index picking each example's true-class entry of ``logits`` (B, C) or (R, B, C).
+
+    Labels (B,) are shared by every run; labels (R, B) are per run.
+    """
     labels = np.asarray(y)
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
-    return np.broadcast_to(labels, logits.shape[:-1])
+    examples = np.arange(logits.shape[-2])
+    if labels.ndim == 1:
+        return (Ellipsis, examples, labels)
+    return (np.arange(labels.shape[0])[:, None], examples, labels)
 
 
-def _cross_entropy(logits: Array, y: Array) -> tuple[Array, Array, Array, Array]:
-    """Mean cross-entropy, accuracy, the log-softmax and the broadcast labels."""
-    labels = _labels_like(y, logits)
+def _cross_entropy(logits: Array, y: Array) -> tuple[Array, Array, Array, tuple]:
+    """Mean cross-entropy, accuracy, the log-softmax and the true-class index."""
+    true_class = _true_class_index(y, logits)
     log_probs = _log_softmax(logits)
-    picked = np.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]
-    accuracy = (np.argmax(logits, axis=-1) == labels).mean(axis=-1)
-    return -picked.mean(axis=-1), accuracy, log_probs, labels
+    accuracy = (np.argmax(logits, axis=-1) == true_class[-1]).mean(axis=-1)
+    # Summed in float64: float32 terms then add up exactly in any order, so a run's loss
+    # does not depend on how many runs share the array.
+    loss = -log_probs[true_class].mean(axis=-1, dtype=np.float64)
+    return loss, accuracy, log_probs, true_class
 
 
 def _unbatched(value: Array) -> Array:
