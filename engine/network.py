@@ -229,7 +229,11 @@ class Network:
             grads[f"b{i}"] = bias_grad if batched else bias_grad[0]
             if i > 1:
                 delta = delta @ np.swapaxes(params[f"W{i}"], -1, -2)
-                delta *= (1.0 - below * below) if self.activation == "tanh" else (below > 0)
+                if self.activation == "tanh":
+                    slope = below * below
+                    delta *= np.subtract(1.0, slope, out=slope)  # 1 − tanh², one temporary
+                else:
+                    delta *= below > 0
         ordered = {name: grads[name] for name in self.leaf_names}
         if not batched:
             return float(loss), float(accuracy), ordered
