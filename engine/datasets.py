@@ -127,16 +127,27 @@ def _split(
     n = len(labels)
     order = rng.permutation(n)
     n_train = min(max(round(train_fraction * n), 1), n - 1)
-    train, val = order[:n_train], order[n_train:]
-    return Dataset(
-        name=name,
-        X_train=points[train],
-        y_train=labels[train].astype(np.int64),
-        X_val=points[val],
-        y_val=labels[val].astype(np.int64),
+    return _indexed(
+        name,
+        points,
+        labels,
+        order[:n_train],
+        order[n_train:],
         n_classes=2,
         bounds=TOY_BOUNDS,
         description=description,
+    )
+
+
+def _indexed(name: str, X: Array, y: Array, train: Array, val: Array, **details) -> Dataset:
+    """The Dataset whose training and validation rows are ``X[train]`` and ``X[val]``."""
+    return Dataset(
+        name=name,
+        X_train=X[train],
+        y_train=y[train].astype(np.int64),
+        X_val=X[val],
+        y_val=y[val].astype(np.int64),
+        **details,
     )
 
 
@@ -316,12 +327,12 @@ def digits(validation_fraction: float = 0.2, seed: int = 0) -> Dataset:
     train = rng.permutation(np.concatenate(train_parts))
     val = rng.permutation(np.concatenate(val_parts))
     pixels = images.reshape(len(labels), -1).astype(np.float64) / 16.0
-    return Dataset(
-        name="digits",
-        X_train=pixels[train],
-        y_train=labels[train].astype(np.int64),
-        X_val=pixels[val],
-        y_val=labels[val].astype(np.int64),
+    return _indexed(
+        "digits",
+        pixels,
+        labels,
+        train,
+        val,
         n_classes=10,
         image_shape=(8, 8),
         description=f"{len(labels)} handwritten digits, 8×8 pixels — {DIGITS_CITATION}",

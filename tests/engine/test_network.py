@@ -137,6 +137,15 @@ def test_refuses_inputs_of_the_wrong_width_and_float_labels():
 # --------------------------------------------------------------------------- gradients
 
 
+def central_difference(net, params, X, y, name, index, h=1e-6) -> float:
+    """(L(θ + h·e) − L(θ − h·e)) / 2h for the unit vector e at ``params[name][index]``."""
+    shifted = {k: v.copy() for k, v in params.items()}
+    shifted[name][index] += h
+    up = net.loss(shifted, X, y)
+    shifted[name][index] -= 2 * h
+    return (up - net.loss(shifted, X, y)) / (2 * h)
+
+
 @pytest.mark.parametrize("activation", network.ACTIVATIONS)
 def test_gradient_equals_central_differences_everywhere(activation):
     """Every entry of every tensor of a small net, float64, against (L(θ+h) − L(θ−h))/2h."""
@@ -146,15 +155,10 @@ def test_gradient_equals_central_differences_everywhere(activation):
     params = {k: v + rng.normal(0, 0.2, v.shape) for k, v in params.items()}  # biases ≠ 0
     X, y = rng.normal(size=(9, 5)), rng.integers(0, 3, size=9)
     _, grads = net.loss_and_grad(params, X, y)
-    h = 1e-6
     for name, value in params.items():
         numeric = np.zeros_like(value)
         for index in np.ndindex(value.shape):
-            shifted = {k: v.copy() for k, v in params.items()}
-            shifted[name][index] += h
-            up = net.loss(shifted, X, y)
-            shifted[name][index] -= 2 * h
-            numeric[index] = (up - net.loss(shifted, X, y)) / (2 * h)
+            numeric[index] = central_difference(net, params, X, y, name, index)
         np.testing.assert_allclose(grads[name], numeric, rtol=1e-6, atol=1e-9, err_msg=name)
 
 
@@ -165,15 +169,10 @@ def test_digits_gradient_equals_finite_differences_on_sampled_entries(activation
     X, y = digits_examples(range(40))
     _, grads = net.loss_and_grad(params, X, y)
     rng = np.random.default_rng(0)
-    h = 1e-6
     for name, value in params.items():
         for _ in range(8):
             index = tuple(int(rng.integers(n)) for n in value.shape)
-            shifted = {k: v.copy() for k, v in params.items()}
-            shifted[name][index] += h
-            up = net.loss(shifted, X, y)
-            shifted[name][index] -= 2 * h
-            numeric = (up - net.loss(shifted, X, y)) / (2 * h)
+            numeric = central_difference(net, params, X, y, name, index)
             assert grads[name][index] == pytest.approx(numeric, rel=1e-5, abs=1e-9), name
 
 
