@@ -1,12 +1,11 @@
 """How long do the network chapter's trainings take?
 
-Two measurements on the UCI digits (64-32-10 tanh network, batch 64, float32), each the
-best of several repeats because other work shares the CPU:
+Two measurements on the UCI digits (64-32-10 tanh network, batch 64, float32, the
+validation set scored every 10 steps), each the best of several repeats because other
+work shares the CPU:
   race   all 13 optimizers at their default hyperparameters × 300 steps, batched (13 runs),
-         validation scored every 10 steps, as a page draws its curves;
   sweep  16 learning rates per optimizer (a log grid over its slider range) × 13 optimizers
-         × 300 steps, batched (208 runs in one pass), validation scored every 50 steps: a
-         sweep is run to pick each optimizer's best rate, from the last scores.
+         × 300 steps, batched (208 runs in one pass).
 Targets on the 2-core machine: race ≤ 2 s, sweep ≤ 10 s (wall clock). CPU time is shown
 beside it: when other work loads the machine, it is closer to what the code itself costs.
 Run: python benchmarks/network.py [--repeats N]
@@ -26,7 +25,7 @@ from engine import datasets, optimizers, training  # noqa: E402
 from engine.network import Network  # noqa: E402
 
 STEPS, BATCH, N_RATES = 300, 64, 16
-RACE_EVAL_EVERY, SWEEP_EVAL_EVERY = 10, 50
+EVAL_EVERY = 10
 NETWORK = Network(n_inputs=64, hidden=(32,), n_classes=10, activation="tanh")
 
 
@@ -64,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     data = datasets.digits()
 
-    t_race, cpu_race, race = best(race_racers(), data, args.repeats, RACE_EVAL_EVERY)
+    t_race, cpu_race, race = best(race_racers(), data, args.repeats, EVAL_EVERY)
     print(
         f"race: {len(race.labels)} runs × {STEPS} steps in {t_race:.2f} s, "
         f"CPU {cpu_race:.2f} s (target ≤ 2 s)"
@@ -75,9 +74,7 @@ def main() -> None:
         state = f"diverged at step {lost}" if lost >= 0 else f"val accuracy {accuracy:.3f}"
         print(f"  {label:<10} {state}")
 
-    t_sweep, cpu_sweep, sweep = best(
-        sweep_racers(), data, max(args.repeats // 2, 1), SWEEP_EVAL_EVERY
-    )
+    t_sweep, cpu_sweep, sweep = best(sweep_racers(), data, max(args.repeats // 2, 1), EVAL_EVERY)
     print(
         f"sweep: {len(sweep.labels)} runs × {STEPS} steps in {t_sweep:.2f} s, "
         f"CPU {cpu_sweep:.2f} s (target ≤ 10 s)"
