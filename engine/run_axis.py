@@ -17,7 +17,6 @@ If ``Optimizer`` learns to take a number of leading batch axes for dict leaves, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,6 @@ __all__ = [
     "run_updates",
     "shared_probe_hessian",
     "step_runs",
-    "takes_rate_function",
     "tensor_axes",
 ]
 
@@ -139,22 +137,6 @@ def shared_probe_hessian(grad_fn: Callable[[Params], Params], params: Params, se
     return {k: probe[k] * (plus[k] - minus[k]) / (2 * h) for k in params}
 
 
-@cache
-def takes_rate_function(name: str) -> bool:
-    """Whether this engine's ``name`` accepts a learning rate that is a function of the step.
-
-    Every link reads the rate through ``value_at`` except, in some engine versions,
-    Adafactor's relative step; probe once instead of assuming.
-    """
-    try:
-        opt = optimizers.make(name, lr=lambda step: 0.01)
-        params = {"w": np.ones((2, 2)), "b": np.ones(2)}
-        opt.step(params, lambda p: {k: np.ones_like(v) for k, v in p.items()}, opt.init(params))
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def per_run(default: Any) -> bool:
     """Float hyperparameters may differ run by run; flags, periods and seeds may not."""
     return isinstance(default, float)
@@ -186,10 +168,8 @@ def optimizer_for_runs(
         hyper[key] = float(column[0]) if np.all(column == column[0]) else column[:, None, None]
     lr = hyper.pop("lr")
     if schedule is not None:
-        if not takes_rate_function(name):
-            raise ValueError(f"{name} cannot follow a learning-rate schedule in this engine")
         lr = _scheduled(lr, schedule, dtype)
-    elif np.ndim(lr) and dtype != np.float64 and takes_rate_function(name):
+    elif np.ndim(lr) and dtype != np.float64:
         lr = _scheduled(lr, None, dtype)  # a constant array in the params' dtype
     return optimizers.make(name, lr=lr, **hyper)
 
