@@ -29,7 +29,13 @@ import numpy as np
 
 from engine import optimizer_base as base
 from engine import transforms as tx
-from engine.optimizer_base import Hyper, Optimizer, OptimizerInfo, hutchinson_diagonal
+from engine.optimizer_base import (
+    HESSIAN_PROBE_STEP,
+    Hyper,
+    Optimizer,
+    OptimizerInfo,
+    hutchinson_diagonal,
+)
 from engine.transforms import Transform
 
 Array = np.ndarray
@@ -593,6 +599,7 @@ def factored_state_numbers(rows: int, cols: int) -> dict[str, int]:
 
 
 __all__ = [
+    "HESSIAN_PROBE_STEP",
     "NAMES",
     "Hyper",
     "Optimizer",

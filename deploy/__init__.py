@@ -1,0 +1,1 @@
+"""Running the course for a class: several Streamlit processes behind HAProxy."""
