@@ -31,6 +31,7 @@ from kit.format import format_rate, optimizer_name
 from kit.plots.bars import grouped_bar_figure
 from kit.plots.curves import step_curves_figure
 from kit.plots.landscape import landscape_figure
+from kit.plots.memo import memo_figure
 from kit.plots.series import Series
 from kit.state import PageState, sync_run
 
@@ -147,7 +148,8 @@ def adaptive_race() -> None:
                 if view == "2d"
                 else f"**{land.title}** (3-D)"
             )
-            fig = landscape_figure(
+            fig = memo_figure(
+                landscape_figure,
                 explorer.landscape_grid(LANDSCAPE),
                 view=view,
                 trajectories=traces,
@@ -163,7 +165,8 @@ def adaptive_race() -> None:
         with right:
             rates = {name: rate_at(run, step) for name, run in runs.items()}
             st.plotly_chart(
-                grouped_bar_figure(
+                memo_figure(
+                    grouped_bar_figure,
                     AXIS_LABELS,
                     [
                         Series(optimizer_name(name), rates[name], palette.optimizer_color(name))

@@ -8,9 +8,12 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from chapters.ch04_adam.logic import ADAM_COLOR, NAIVE_COLOR
+from chapters.ch04_adam.logic import ADAM_COLOR, FIRST_STEPS, NAIVE_COLOR
 from kit import palette
+from kit.format import format_rate
+from kit.plots.bars import grouped_bar_figure
 from kit.plots.panels import PanelCurve, StepPanel, step_panels_figure
+from kit.plots.series import Series
 
 
 def internals_figure(data: dict[str, np.ndarray], lr: float, step: int):
@@ -85,3 +88,21 @@ def inflation_figure(ratio: np.ndarray) -> go.Figure:
     )
     fig.update_layout(showlegend=False, margin={"t": 44})  # no legend: less room on top
     return fig
+
+
+def first_steps_figure(labels: list[str], sizes: dict[str, np.ndarray], lr: float) -> go.Figure:
+    """The length of each of the first steps, with and without bias correction."""
+    bars = grouped_bar_figure(
+        labels,
+        [
+            Series("Adam (corrected)", sizes["corrected"], ADAM_COLOR),
+            Series("without correction", sizes["naive"], NAIVE_COLOR),
+        ],
+        value_title="length of the step",
+        title=f"Length of each of the first {FIRST_STEPS} steps from this start, η = "
+        f"{format_rate(lr)}",
+        height=300,
+    )
+    bars.update_xaxes(title_text="step", dtick=1)
+    bars.update_traces(textposition="none")
+    return bars

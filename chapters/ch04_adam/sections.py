@@ -11,7 +11,6 @@ import streamlit as st
 from chapters.ch04_adam import figures, logic
 from chapters.ch04_adam.figures import internals_figure
 from chapters.ch04_adam.logic import (
-    ADAM_COLOR,
     BETA1_OPTIONS,
     BETA2_OPTIONS,
     BIAS_STEPS,
@@ -21,7 +20,6 @@ from chapters.ch04_adam.logic import (
     LESSON_GRADS,
     LESSON_SETTINGS,
     LOG_COLOURED,
-    NAIVE_COLOR,
     PAGE,
     PRESET_STORY,
     PRESETS,
@@ -35,11 +33,9 @@ from chapters.ch04_adam.logic import (
 from engine import landscapes, worked
 from kit import controls, explorer
 from kit.controls import page_state
-from kit.format import fmt, format_rate
-from kit.plots.bars import grouped_bar_figure
+from kit.format import fmt
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
-from kit.plots.series import Series
 from kit.state import sync_run
 from kit.status import run_status
 
@@ -124,7 +120,7 @@ def inflation_chart(beta1: float, beta2: float) -> None:
     data = constant_gradient_bias(beta1, beta2)
     ratio = data["naive"]["size"] / data["corrected"]["size"]
     st.plotly_chart(
-        figures.inflation_figure(ratio),
+        memo_figure(figures.inflation_figure, ratio),
         key=STATE.key("bias:chart"),
         config={"displayModeBar": False},
     )
@@ -315,7 +311,8 @@ def bias_comparison() -> None:
 
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            fig = landscape_figure(
+            fig = memo_figure(
+                landscape_figure,
                 explorer.landscape_grid(land_name),
                 view=view,
                 trajectories=traces,
@@ -351,19 +348,7 @@ def bias_comparison() -> None:
         st.subheader("The first steps, side by side")
         sizes = first_step_sizes(land_name, tuple(on.start), lr)
         labels = [str(k) for k in range(1, FIRST_STEPS + 1)]
-        bars = grouped_bar_figure(
-            labels,
-            [
-                Series("Adam (corrected)", sizes["corrected"], ADAM_COLOR),
-                Series("without correction", sizes["naive"], NAIVE_COLOR),
-            ],
-            value_title="length of the step",
-            title=f"Length of each of the first {FIRST_STEPS} steps from this start, η = "
-            f"{format_rate(lr)}",
-            height=300,
-        )
-        bars.update_xaxes(title_text="step", dtick=1)
-        bars.update_traces(textposition="none")
+        bars = memo_figure(figures.first_steps_figure, labels, sizes, lr)
         st.plotly_chart(bars, key=state.key("bc:bars"), config={"displayModeBar": False})
         ratio = sizes["naive"] / np.where(sizes["corrected"] > 0, sizes["corrected"], np.nan)
         with st.expander("The same numbers as a table", icon=":material/table_chart:"):

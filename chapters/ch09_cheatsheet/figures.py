@@ -12,6 +12,8 @@ from chapters.ch09_cheatsheet.logic import SpreadRow
 from chapters.ch09_cheatsheet.tree import FLOW_FADED, FLOW_PATH_COLOR, FlowEdge, FlowNode
 from kit import palette
 from kit.plots.base import base_layout, decade_ticks
+from kit.plots.curves import schedule_figure
+from kit.plots.series import Series
 
 
 def decision_tree_figure(
@@ -261,4 +263,18 @@ def spread_figure(
         categoryarray=labels[::-1],
     )
     decade_ticks(fig)
+    return fig
+
+
+def schedule_card_figure(steps: np.ndarray, rates: np.ndarray, title: str, color: str) -> go.Figure:
+    """A recommendation's schedule on its card: the rate as a share of the peak."""
+    fig = schedule_figure(
+        steps,
+        [Series(title, rates, color)],
+        normalise_to=1.0,
+        x_title="step of a 1,000-step run",
+        height=190,
+    )
+    fig.update_layout(showlegend=False, margin={"t": 10, "b": 10})
+    fig.update_yaxes(title_text="share of peak", tickformat=".0%")
     return fig

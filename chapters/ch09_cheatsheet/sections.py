@@ -39,8 +39,7 @@ from engine import landscapes, optimizers, schedules
 from kit import clicks, controls, palette
 from kit.controls import page_state, persistent
 from kit.format import fmt, format_rate, human_bytes, superscript
-from kit.plots.curves import schedule_figure
-from kit.plots.series import Series
+from kit.plots.memo import memo_figure
 
 STATE = page_state(PAGE)
 
@@ -84,7 +83,7 @@ def flowchart() -> None:
         node_id = current_node(tree)
         path = tree.path_to(node_id)
         nodes, edges = flow_figure_parts(tree)
-        fig = figures.decision_tree_figure(nodes, edges, path=path, height=500)
+        fig = memo_figure(figures.decision_tree_figure, nodes, edges, path=path, height=500)
         clicks.clickable_chart(
             ps, "flow", fig, lambda selection: pick_from_flowchart(tree, selection)
         )
@@ -169,15 +168,8 @@ def recommendation_card(node: Node) -> None:
             f"{human_bytes(per_weight * 1e9)} for a billion weights"
         )
         steps, rates = schedule_curve(node)
-        fig = schedule_figure(
-            steps,
-            [Series(schedules.info(node.schedule)["title"], rates, color)],
-            normalise_to=1.0,
-            x_title="step of a 1,000-step run",
-            height=190,
-        )
-        fig.update_layout(showlegend=False, margin={"t": 10, "b": 10})
-        fig.update_yaxes(title_text="share of peak", tickformat=".0%")
+        title = schedules.info(node.schedule)["title"]
+        fig = memo_figure(figures.schedule_card_figure, steps, rates, title, color)
         st.plotly_chart(fig, config={"displayModeBar": False}, key=STATE.key("card:schedule"))
         st.caption(
             f"In PyTorch: `{schedules.torch_equivalent(node.schedule)}`"
@@ -235,7 +227,8 @@ def sensitivity_section(ranges: Mapping[str, tuple[float, float]]) -> None:
                 **persistent(ps, "sens:steps"),
             )
         result = measured(landscape, int(steps), tuple(sorted(ranges.items())))
-        fig = figures.spread_figure(
+        fig = memo_figure(
+            figures.spread_figure,
             result.rows,
             floor=SENSITIVITY_FLOOR,
             title=f"AdamW on {landscapes.get(landscape).title}: final loss as each one is swept",
