@@ -207,6 +207,21 @@ def comparison_table(
     return pd.DataFrame(rows)
 
 
+def reference_table(names: Sequence[str] = BEYOND_ADAM) -> pd.DataFrame:
+    """What each optimizer is proven equal to, and where that reference's convention
+    (rather than the paper's) is what the engine follows — from the engine's metadata."""
+    return pd.DataFrame(
+        [
+            {
+                "Optimizer": optimizers.info(name).display_name,
+                "Checked against": optimizers.info(name).reference,
+                "Convention followed": optimizers.info(name).convention or "the paper's",
+            }
+            for name in names
+        ]
+    )
+
+
 # --------------------------------------------------------------------------- many-weights demos
 
 

@@ -272,6 +272,18 @@ size times a direction.
 """
 )
 
+st.subheader("Which reference, which convention")
+st.markdown(
+    """
+Papers leave details open (where ε goes, when a rectification switches on, how weight
+decay meets the rate), and libraries settle them differently. Every optimizer here is
+checked step by step against a reference implementation, at a constant rate and under a
+schedule; where that reference's choice differs from the paper's, the engine follows the
+reference, and says so:
+"""
+)
+st.table(logic.reference_table().set_index("Optimizer"))
+
 # --------------------------------------------------------------------------- code
 FROM_SCRATCH = '''
 import numpy as np

@@ -255,3 +255,16 @@ def test_quiz_file_has_the_required_shape():
     for spec in specs:
         question = spec.build(7)
         quiz.validate(question)
+
+
+def test_page_says_which_reference_and_convention_each_optimizer_follows(at):
+    from engine import optimizers
+
+    table = next(
+        t.value for t in at.table if "Convention followed" in getattr(t.value, "columns", [])
+    )
+    assert len(table) == len(logic.BEYOND_ADAM)
+    radam = optimizers.info("radam")
+    assert table.loc[radam.display_name, "Checked against"] == radam.reference
+    assert "ρ_t > 5" in table.loc[radam.display_name, "Convention followed"]
+    assert "paper" in table.loc[optimizers.info("lion").display_name, "Convention followed"]
