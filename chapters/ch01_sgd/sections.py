@@ -80,6 +80,7 @@ def point_map(name: str, fig: Any, target: str, bounds: tuple[Point, Point], vie
         on_point=point_setter(STATE, target),
         hint_3d="Drag to turn the surface. Switch to 2-D to click a new point.",
         toolbar_3d=False,
+        current=STATE.get(target),
     )
 
 
