@@ -213,13 +213,11 @@ def adamw_experiment(setup: Setup, lam: float) -> dict:
 
 def early_spike(train_loss: Sequence[float], share: float = EARLY_SHARE) -> float:
     """Highest mini-batch loss in the first ``share`` of the run over the first step's loss
-    (∞ when the run diverged in that stretch)."""
+    (∞ when the run diverged at all: the worst spike there is)."""
     loss = np.asarray(train_loss, dtype=float)
-    if loss.size == 0 or not math.isfinite(loss[0]):
+    if loss.size == 0 or not np.isfinite(loss).all():
         return math.inf
     early = loss[: max(1, math.ceil(share * loss.size))]
-    if not np.isfinite(early).all():
-        return math.inf
     return float(np.max(early) / loss[0])
 
 

@@ -51,7 +51,7 @@ A run whose loss explodes is stopped where it diverged and marked ✕.
     )
     training = sections.race_section(setup)
     if training is not None:
-        history = training.history()
+        history = sections.race_history(setup, training)
         st.header("What each network learned")
         if training.dataset.name == "digits":
             st.markdown(

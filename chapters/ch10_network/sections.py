@@ -338,6 +338,11 @@ def memo(name: str, key, build):
     return value
 
 
+def race_history(setup: Setup, training):
+    """The race's records, read once per step (reruns that train nothing reuse them)."""
+    return memo("history", (setup, training.step), training.history)
+
+
 def race_section(setup: Setup):
     """The race: controls, training, curves and the results table. Returns the training."""
     training = current_training(setup)
@@ -346,7 +351,7 @@ def race_section(setup: Setup):
     st.info(fairness_note(setup, training), icon=":material/balance:")
     race_controls(setup, training)
     train_pending(training, setup.total_steps)
-    history = training.history()
+    history = race_history(setup, training)
     colors = [color_of(n) for n in setup.racers]
     key = (setup, training.step)
     left, right = st.columns(2)
@@ -450,6 +455,25 @@ def learned_section(setup: Setup, training, history) -> None:
 # --------------------------------------------------------------------------- inside
 
 
+def spread_stats(setup: Setup, training, history, colors) -> list:
+    """Quartiles of every adaptive racer's per-weight step sizes now."""
+    stats = []
+    factor = 1.0 if training.schedule is None else float(training.schedule(training.step - 1))
+    for r, name in enumerate(setup.racers):
+        if not logic.adaptive(name) or history.diverged_at[r] >= 0:
+            continue
+        spread = logic.effective_rate_spread(
+            name,
+            training.racer_state(r),
+            setup.rates[r] * factor,
+            logic.hyperparams(name, setup.rates[r], setup.weight_decay),
+        )
+        q = logic.quartiles(spread)
+        if q:
+            stats.append((history.labels[r], colors[r], q))
+    return stats
+
+
 def inside_section(setup: Setup, training, history) -> None:
     if history.steps == 0:
         st.info("Take a step first: these charts show what each step did.")
@@ -471,27 +495,17 @@ def inside_section(setup: Setup, training, history) -> None:
         memo("grad", key, lambda: figures.layer_figure(history, colors, kind="grad_norm")),
         key=STATE.key("chart:grad"),
     )
-    stats = []
-    factor = 1.0 if training.schedule is None else float(training.schedule(training.step - 1))
-    for r, name in enumerate(setup.racers):
-        if not logic.adaptive(name) or history.diverged_at[r] >= 0:
-            continue
-        spread = logic.effective_rate_spread(
-            name,
-            training.racer_state(r),
-            setup.rates[r] * factor,
-            logic.hyperparams(name, setup.rates[r], setup.weight_decay),
-        )
-        q = logic.quartiles(spread)
-        if q:
-            stats.append((history.labels[r], colors[r], q))
+    stats = memo("spread", key, lambda: spread_stats(setup, training, history, colors))
     if not stats:
         st.caption(
             "None of the racers gives each weight its own rate (AdaGrad, RMSProp, Adam and "
             "AdamW do): add one to see the spread of per-weight step sizes."
         )
         return
-    st.plotly_chart(figures.spread_figure(stats, training.step), key=STATE.key("chart:spread"))
+    st.plotly_chart(
+        memo("spread_fig", key, lambda: figures.spread_figure(stats, training.step)),
+        key=STATE.key("chart:spread"),
+    )
     widest = max(stats, key=lambda s: s[2]["max"] / max(s[2]["min"], 1e-300))
     st.markdown(
         f"One global η, many step sizes: {widest[0]}'s weights now step between "
