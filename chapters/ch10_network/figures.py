@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from kit.plots.base import add_playback, base_layout, f32, quick_frame, thin
+from kit.plots.base import add_playback, base_layout, decade_ticks, f32, quick_frame, thin
 from kit.plots.curves import divergence_marker
 
 LAYER_DASHES = ("solid", "dash", "dot", "dashdot")
@@ -82,11 +82,7 @@ def curve_figure(
             end = _diverged_end(steps, train[:, r])
             if end is not None:
                 fig.add_trace(divergence_marker(end[0], end[1], lost))
-    title = (
-        "Loss per racer (cross-entropy; bold: validation, faint: training batches)"
-        if metric == "loss"
-        else "Accuracy per racer (bold: validation, faint: training batches)"
-    )
+    title = "Loss per racer" if metric == "loss" else "Accuracy per racer"
     base_layout(fig, title=title, height=height)
     fig.update_xaxes(title_text="step", rangemode="tozero")
     if metric == "loss":
@@ -103,6 +99,7 @@ def boundary_figure(
     points: np.ndarray,
     classes: np.ndarray,
     labels: Sequence[str],
+    bounds,
     *,
     diverged_at: Sequence[int] = (),
 ) -> go.Figure:
@@ -162,8 +159,7 @@ def boundary_figure(
                     mode="markers",
                     marker={"size": 4, "color": CLASS_COLORS[c], "line": {"width": 0}},
                     name=f"class {c}",
-                    legendgroup=f"class {c}",
-                    showlegend=r == 0,
+                    showlegend=False,
                     hoverinfo="skip",
                 ),
                 row=row + 1,
@@ -173,11 +169,12 @@ def boundary_figure(
     height = 110 + rows * panel_px + (60 if len(frames) > 1 else 0)
     base_layout(
         fig,
-        title=f"What each racer's network says, step {last_step} (orange: class 1, blue: class 0)",
+        title=f"Decision boundaries at step {last_step}",
         height=height,
     )
-    fig.update_xaxes(showticklabels=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, scaleanchor="x", scaleratio=1)
+    (x0, x1), (y0, y1) = bounds
+    fig.update_xaxes(showticklabels=False, range=[x0, x1], showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, range=[y0, y1], showgrid=False, zeroline=False)
     for i in range(1, rows * cols + 1):
         fig.layout[f"xaxis{'' if i == 1 else i}"].title = None
     fig.layout.xaxis.title = "x₁ (the plane's first coordinate)"
@@ -212,7 +209,7 @@ def confusion_figure(matrix: np.ndarray, label: str) -> go.Figure:
             hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
         )
     )
-    base_layout(fig, title=f"Confusion matrix of {label} on the validation digits", height=420)
+    base_layout(fig, title=f"Confusion matrix: {label}", height=420)
     fig.update_xaxes(title_text="predicted digit", type="category", side="bottom")
     fig.update_yaxes(title_text="true digit", type="category", autorange="reversed")
     return fig
@@ -247,7 +244,7 @@ def misclassified_figure(
         )
     base_layout(
         fig,
-        title=f"Validation digits {label} got wrong (true → predicted)",
+        title=f"Digits {label} got wrong (true → said)",
         height=90 + rows * 120,
     )
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
@@ -291,27 +288,31 @@ def layer_figure(
                         "width": 1.6,
                         "dash": LAYER_DASHES[layer % len(LAYER_DASHES)],
                     },
-                    name=f"{label} · {layer_name}",
+                    name=label,
                     legendgroup=label,
+                    showlegend=layer == 0,
                     hovertemplate=f"{label} · {layer_name}<br>step %{{x}}: %{{y:.2e}}<extra></extra>",
                 )
             )
-    if rule_of_thumb is not None:
-        fig.add_hline(
-            y=rule_of_thumb,
-            line={"color": "#444", "dash": "longdash", "width": 1.5},
-            annotation_text=f"rule of thumb {rule_of_thumb:g}",
-            annotation_position="bottom right",
+    if rule_of_thumb is not None and len(steps):
+        fig.add_trace(
+            go.Scatter(
+                x=[steps[0], steps[-1]],
+                y=[rule_of_thumb, rule_of_thumb],
+                mode="lines",
+                line={"color": "#444", "dash": "longdash", "width": 1.5},
+                name=f"rule of thumb {rule_of_thumb:g}",
+                hoverinfo="skip",
+            )
         )
     if kind == "update_ratio":
-        title = "Update-to-weight ratio ‖Δw‖/‖w‖ per layer (solid: layer 1, dashed: 2, dotted: 3)"
-        y_title = "‖Δw‖ / ‖w‖ (log)"
+        title, y_title = "Update-to-weight ratio per layer", "‖Δw‖ / ‖w‖ (log)"
     else:
-        title = "Gradient norm per layer ‖∂L/∂w‖ (solid: layer 1, dashed: 2, dotted: 3)"
-        y_title = "gradient norm (log)"
+        title, y_title = "Gradient norm per layer", "‖∂L/∂w‖ (log)"
     base_layout(fig, title=title, height=height)
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text=y_title, type="log")
+    decade_ticks(fig)
     return fig
 
 
@@ -336,10 +337,11 @@ def spread_figure(stats: Sequence[tuple[str, str, Mapping[str, float]]], step: i
         )
     base_layout(
         fig,
-        title=f"Each weight's own step size η/(√v̂+ε) at step {step} (box: middle half, whiskers: all)",
+        title=f"Per-weight step sizes at step {step}",
         height=120 + 55 * max(len(stats), 1),
     )
-    fig.update_xaxes(title_text="effective step size per weight (log)", type="log")
+    # A box drawn from its statistics carries no x values for decade_ticks to read.
+    fig.update_xaxes(title_text="η/(√v̂+ε) of each weight (log)", type="log", dtick=1)
     fig.update_yaxes(title_text="", autorange="reversed")
     return fig
 
@@ -372,6 +374,7 @@ def sweep_figure(
     base_layout(fig, title=title, height=360)
     fig.update_xaxes(title_text="learning rate η (log)", type="log")
     fig.update_yaxes(title_text=y_title)
+    decade_ticks(fig)
     return fig
 
 

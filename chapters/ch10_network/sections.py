@@ -309,14 +309,16 @@ def train_pending(training, total_steps: int) -> None:
     pending = int(STATE.get("pending", 0) or 0)
     if pending <= 0:
         return
-    st.button(
-        "Stop",
-        key=STATE.key(STOP_KEY),
-        icon=":material/stop:",
-        on_click=lambda: STATE.set("pending", 0),
-        help="Stop here; what was trained stays",
-    )
-    bar = st.progress(0.0, text=f"Training {pending} steps …")
+    slot = st.empty()  # the Stop button and the bar go once training is done
+    with slot.container():
+        st.button(
+            "Stop",
+            key=STATE.key(STOP_KEY),
+            icon=":material/stop:",
+            on_click=lambda: STATE.set("pending", 0),
+            help="Stop here; what was trained stays",
+        )
+        bar = st.progress(0.0, text=f"Training {pending} steps …")
     done = 0
     while pending > 0:
         chunk = min(logic.PROGRESS_CHUNK, pending)
@@ -325,7 +327,7 @@ def train_pending(training, total_steps: int) -> None:
         done += chunk
         STATE.set("pending", pending)
         bar.progress(done / (done + pending), text=f"Step {training.step} of {total_steps}")
-    bar.empty()
+    slot.empty()
 
 
 def memo(name: str, key, build):
@@ -365,6 +367,10 @@ def race_section(setup: Setup):
             memo("acc", key, lambda: figures.curve_figure(history, colors, metric="accuracy")),
             key=STATE.key("chart:accuracy"),
         )
+    st.caption(
+        "Bold: the validation set, scored every "
+        f"{training.eval_every} steps. Faint: each step's own mini-batch."
+    )
     st.markdown(logic.leader_sentence(history))
     st.dataframe(
         pd.DataFrame(logic.summary_rows(history, setup.rates)),
@@ -400,6 +406,7 @@ def boundaries(setup: Setup, training, history) -> None:
             data.X_train,
             data.y_train,
             history.labels,
+            data.bounds,
             diverged_at=history.diverged_at,
         )
 
@@ -490,6 +497,10 @@ def inside_section(setup: Setup, training, history) -> None:
         ),
         key=STATE.key("chart:ratio"),
     )
+    st.caption(
+        "One colour per racer; solid line: layer 1, dashed: layer 2, dotted: layer 3 "
+        "(layer 1 takes the inputs). The dashed grey line is the 10⁻³ rule of thumb."
+    )
     st.markdown(logic.ratio_sentence(history))
     st.plotly_chart(
         memo("grad", key, lambda: figures.layer_figure(history, colors, kind="grad_norm")),
@@ -508,9 +519,10 @@ def inside_section(setup: Setup, training, history) -> None:
     )
     widest = max(stats, key=lambda s: s[2]["max"] / max(s[2]["min"], 1e-300))
     st.markdown(
-        f"One global η, many step sizes: {widest[0]}'s weights now step between "
-        f"{widest[2]['min']:.2g} and {widest[2]['max']:.2g} per unit of normalised gradient, "
-        f"a factor of {widest[2]['max'] / widest[2]['min']:.3g}."
+        f"One global η, many step sizes. Each weight's step is this factor times its "
+        f"gradient (Adam: its averaged gradient m̂): {widest[0]}'s factors now run from {widest[2]['min']:.2g} to "
+        f"{widest[2]['max']:.2g}, {widest[2]['max'] / widest[2]['min']:.3g} times apart. "
+        "Weights with small past gradients get the big factors."
     )
 
 
@@ -598,14 +610,16 @@ def claims_section(setup: Setup) -> None:
         _verdict(result["verdict"])
 
     st.subheader("2 · AdamW beats Adam + L2 at the same λ")
-    lam = controls.option_slider(
-        STATE,
-        "claim:lam",
-        "λ for both",
-        (0.001, 0.01, 0.1, 0.5),
-        default=0.1,
-        format_func=lambda v: f"{v:g}",
-    )
+    lam_col, _ = st.columns([1, 2])
+    with lam_col:
+        lam = controls.option_slider(
+            STATE,
+            "claim:lam",
+            "λ for both",
+            (0.001, 0.01, 0.1, 0.5),
+            default=0.1,
+            format_func=lambda v: f"{v:g}",
+        )
     st.markdown(
         f"Adam with λθ added to the gradient, and AdamW with the decay applied to the weights "
         f"directly, both at Adam's rate η = {claims._rate_of(setup, 'adam'):g}, λ = {lam:g}, "
@@ -623,14 +637,16 @@ def claims_section(setup: Setup) -> None:
         _verdict(result["verdict"])
 
     st.subheader("3 · Warmup tames a high learning rate")
-    rate = controls.option_slider(
-        STATE,
-        "claim:warm_rate",
-        "Adam's high rate",
-        (0.03, 0.1, 0.3, 1.0),
-        default=0.1,
-        format_func=lambda v: f"{v:g}",
-    )
+    rate_col, _ = st.columns([1, 2])
+    with rate_col:
+        rate = controls.option_slider(
+            STATE,
+            "claim:warm_rate",
+            "Adam's high rate",
+            (0.03, 0.1, 0.3, 1.0),
+            default=0.1,
+            format_func=lambda v: f"{v:g}",
+        )
     st.markdown(
         f"Adam at η = {rate:g} for {steps} steps, once at a constant rate and once ramping up "
         f"over the first {max(1, round(claims.WARMUP_SHARE * steps))} steps. The spike is the "

@@ -1,7 +1,5 @@
 """Chapter 10's figure builders: traces, labels, divergence marks, replay frames, size."""
 
-import json
-
 import numpy as np
 import pytest
 
@@ -27,7 +25,7 @@ def test_curve_figure_has_validation_and_batch_traces_and_marks_divergence(race)
     assert len(marks) == 1 and str(history.diverged_at[1]) in marks[0].text[0]
     assert fig.layout.xaxis.title.text == "step"
     assert fig.layout.yaxis.title.text == "cross-entropy loss"
-    assert "Loss per racer" in fig.layout.title.text
+    assert fig.layout.title.text == "Loss per racer"
     acc = figures.curve_figure(history, ["#111111", "#222222"], metric="accuracy")
     assert acc.layout.yaxis.tickformat == ".0%"
     with pytest.raises(ValueError):
@@ -47,6 +45,7 @@ def test_boundary_figure_has_a_panel_per_racer_and_replays_the_snapshots(race):
         run.dataset.X_train,
         run.dataset.y_train,
         history.labels,
+        run.dataset.bounds,
         diverged_at=history.diverged_at,
     )
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
@@ -74,11 +73,12 @@ def test_confusion_and_misclassified_figures_are_labelled():
 def test_layer_figure_draws_each_racer_and_layer_with_the_rule(race):
     _, _, history = race
     fig = figures.layer_figure(history, ["#111", "#222"], kind="update_ratio", rule_of_thumb=1e-3)
-    assert len(fig.data) == 2 * len(history.layer_names)
-    assert fig.data[0].name == "SGD · layer 1"
+    assert len(fig.data) == 2 * len(history.layer_names) + 1
+    assert fig.data[0].name == "SGD" and fig.data[0].line.dash == "solid"
+    assert fig.data[1].line.dash == "dash" and fig.data[1].showlegend is False
     assert fig.layout.yaxis.type == "log"
-    spec = json.loads(fig.to_json())
-    assert any(s.get("y0") == 1e-3 for s in spec["layout"]["shapes"])
+    rule = fig.data[-1]
+    assert rule.name == "rule of thumb 0.001" and set(rule.y) == {1e-3}
     grad = figures.layer_figure(history, ["#111", "#222"], kind="grad_norm")
     assert "Gradient norm" in grad.layout.title.text
 
