@@ -66,7 +66,12 @@ PRESETS: dict[str, dict] = {
     "adam": {"racers": ["momentum", "rmsprop", "adam"], "data": "digits"},
     "adamw": {"racers": ["adam", "adamw"], "data": "digits", "weight_decay": 0.01},
     "beyond": {"racers": ["adamw", "lamb", "lion", "adafactor", "sophia"], "data": "digits"},
-    "schedules": {"racers": ["adam", "momentum"], "data": "moons", "schedule": "cosine"},
+    "schedules": {
+        "racers": ["adam", "momentum"],
+        "data": "moons",
+        "schedule": "cosine",
+        "warmup": 10,
+    },
     "arena": {"racers": list(optimizers.NAMES), "data": "moons", "rate_mode": "fair"},
 }
 
@@ -315,10 +320,10 @@ def leader_sentence(history: TrainingHistory) -> str:
         return f"At step {step} every racer has diverged."
     best = int(np.nanargmax(acc))
     lost = [history.labels[r] for r in np.flatnonzero(history.diverged)]
-    text = (
-        f"At step {step}, {history.labels[best]} leads with {acc[best]:.1%} of the "
-        "validation set right"
-    )
+    when = f"At step {step}"
+    if step != history.steps:
+        when = f"At step {step}, the last validation check before step {history.steps},"
+    text = f"{when} {history.labels[best]} leads with {acc[best]:.1%} of the validation set right"
     others = [
         f"{history.labels[r]} {acc[r]:.1%}"
         for r in np.argsort(-np.nan_to_num(acc, nan=-1))

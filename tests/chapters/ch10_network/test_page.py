@@ -134,3 +134,24 @@ def test_fair_rates_come_from_the_sweep(at):
     racers = training(at).racers
     for racer in racers:
         assert racer.hyperparams["lr"] in ch10_logic.rate_grid(racer.optimizer)
+
+
+def test_chapters_2_to_8_link_here_with_a_known_preset():
+    import ast
+
+    from core.toc import ROOT
+
+    for number in range(2, 9):
+        tree = ast.parse((ROOT / chapter(number).file).read_text())
+        links = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and getattr(node.func, "attr", "") == "page_link"
+            and node.args
+            and getattr(node.args[0], "value", "") == PAGE
+        ]
+        assert len(links) == 1, f"chapter {number} links once to chapter 10"
+        params = next(k.value for k in links[0].keywords if k.arg == "query_params")
+        preset = ast.literal_eval(params)["setup"]
+        assert preset in ch10_logic.PRESETS, (number, preset)
