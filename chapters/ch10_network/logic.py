@@ -323,6 +323,9 @@ def leader_sentence(history: TrainingHistory) -> str:
     when = f"At step {step}"
     if step != history.steps:
         when = f"At step {step}, the last validation check before step {history.steps},"
+    finite = acc[np.isfinite(acc)]
+    if len(history.labels) > 1 and finite.size == acc.size and np.ptp(finite) == 0:
+        return f"{when} every racer gets {acc[best]:.1%} of the validation set right: a tie."
     text = f"{when} {history.labels[best]} leads with {acc[best]:.1%} of the validation set right"
     others = [
         f"{history.labels[r]} {acc[r]:.1%}"
