@@ -16,7 +16,8 @@ TIMEOUT = 180_000  # the first race and its figures take a few seconds on a busy
 
 def chart_titles(page) -> list[str]:
     return [
-        t.inner_text() for t in page.query_selector_all('[data-testid="stPlotlyChart"] .gtitle')
+        t.text_content() or ""
+        for t in page.query_selector_all('[data-testid="stPlotlyChart"] .gtitle')
     ]
 
 
@@ -26,7 +27,7 @@ def test_network_page_steps_and_draws_its_charts(page, app_url):
     assert exceptions_on(page) == []
     assert "Chapter 10" in page.locator('[data-testid="stMain"] h1').first.inner_text()
     page.get_by_role("button", name=re.compile(r"\bStep$")).click()  # after its icon
-    page.wait_for_function("() => document.body.innerText.includes('At step 1,')", timeout=TIMEOUT)
+    page.get_by_text("the last validation check before step 1,").wait_for(timeout=TIMEOUT)
     wait_ready(page, timeout=TIMEOUT)
     titles = chart_titles(page)
     for expected in ("Loss per racer", "Accuracy per racer", "Decision boundaries at step 1"):
