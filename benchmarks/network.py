@@ -6,9 +6,12 @@ work shares the CPU:
   race   all 13 optimizers at their default hyperparameters × 300 steps, batched (13 runs),
   sweep  16 learning rates per optimizer (a log grid over its slider range) × 13 optimizers
          × 300 steps, batched (208 runs in one pass).
+  page   chapter 10 in Streamlit's AppTest: its first render (a fresh session: the race
+         built, every figure drawn), a Step (one update, the figures rebuilt) and a rerun
+         that trains nothing (the stored figures reused; target ≤ 150 ms like every page).
 Targets on the 2-core machine: race ≤ 2 s, sweep ≤ 10 s (wall clock). CPU time is shown
 beside it: when other work loads the machine, it is closer to what the code itself costs.
-Run: python benchmarks/network.py [--repeats N]
+Run: python benchmarks/network.py [--repeats N] [--no-page]
 """
 
 from __future__ import annotations
@@ -57,11 +60,44 @@ def best(
     return wall, cpu, runs[-1][2]
 
 
+def page_times(repeats: int) -> tuple[float, float, float]:
+    """Seconds of chapter 10's first render, and median ms of a Step and of an idle rerun."""
+    import logging
+    import statistics
+
+    from tests.apptest import open_chapter
+
+    logging.disable(logging.WARNING)  # AppTest's bare-mode chatter
+    at = open_chapter(None, timeout=300)  # the app's own start is not the page's
+    start = time.perf_counter()
+    at.switch_page("chapters/ch10_network/page.py").run()
+    first = time.perf_counter() - start
+    steps, idle = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        at.button(key="ch10::btn:step").click().run()
+        steps.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        at.run()
+        idle.append(time.perf_counter() - start)
+    if at.exception:
+        raise RuntimeError(f"the page failed: {[e.value for e in at.exception]}")
+    return first, 1000 * statistics.median(steps), 1000 * statistics.median(idle)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-page", action="store_true", help="skip the page's timings")
     args = parser.parse_args()
     data = datasets.digits()
+
+    if not args.no_page:
+        first, step_ms, idle_ms = page_times(args.repeats)
+        print(
+            f"page: chapter 10 first render {first:.2f} s, Step rerun {step_ms:.0f} ms, "
+            f"rerun training nothing {idle_ms:.0f} ms (target ≤ 150 ms)"
+        )
 
     t_race, cpu_race, race = best(race_racers(), data, args.repeats, EVAL_EVERY)
     print(

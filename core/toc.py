@@ -130,6 +130,15 @@ CHAPTERS: tuple[Chapter, ...] = (
         "cheat-sheet",
         "Practice",
     ),
+    Chapter(
+        10,
+        "On a real network",
+        "Thirteen optimizers train the same neural network, live, from the same weights.",
+        "ch10_network",
+        ":material/hub:",
+        "network",
+        "Practice",
+    ),
 )
 
 PROGRESS_PAGE = {

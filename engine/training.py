@@ -602,6 +602,27 @@ class Training:
         """Racer ``racer``'s current weights, in single-network shapes."""
         return run_params(self.params, int(self._racer_order[racer]))
 
+    def racer_state(self, racer: int) -> dict[str, Any]:
+        """Racer ``racer``'s optimizer state in single-network shapes: ``"t"`` and every
+        ``"<buffer>/<leaf>"`` (e.g. Adam's ``"v/W1"``), copies.
+
+        For the spread of per-weight step sizes (:func:`engine.optimizers.effective_lr`).
+        """
+        position = int(self._racer_order[racer])
+        group = next(g for g in self._groups if g.runs.start <= position < g.runs.stop)
+        row, runs = position - group.runs.start, group.runs.stop - group.runs.start
+        state: dict[str, Any] = {"t": group.state["t"]}
+        for key, value in group.state.items():
+            if key == "t":
+                continue
+            value = np.asarray(value)
+            if value.ndim == 3 and value.shape[0] == runs:  # a per-run buffer
+                value = value[row]
+            if key.split("/")[-1].startswith("b") and value.ndim == 2:
+                value = value[0]  # biases are stored (R, 1, n)
+            state[key] = value.copy()
+        return state
+
     def last_step(self, racer: int) -> dict[str, Params]:
         """Racer ``racer``'s gradient and update of the latest step (single-network shapes).
 

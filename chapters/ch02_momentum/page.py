@@ -343,5 +343,11 @@ self-tuning step size is the next idea: AdaGrad and RMSProp.
 """
 )
 
+st.page_link(
+    "chapters/ch10_network/page.py",
+    label="See momentum and Nesterov race SGD on a real network (chapter 10)",
+    icon=":material/hub:",
+    query_params={"setup": "momentum"},
+)
 quiz.render()
 prev_next_links(2)

@@ -250,5 +250,11 @@ with st.expander("The same in PyTorch", icon=":material/code:"):
         "you compare with this page."
     )
 
+st.page_link(
+    "chapters/ch10_network/page.py",
+    label="See AdaGrad and RMSProp train a real network (chapter 10)",
+    icon=":material/hub:",
+    query_params={"setup": "adaptive"},
+)
 quiz.render()
 prev_next_links(3)

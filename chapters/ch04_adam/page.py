@@ -244,5 +244,11 @@ st.code(
     language="python",
 )
 
+st.page_link(
+    "chapters/ch10_network/page.py",
+    label="See Adam race momentum and RMSProp on a real network (chapter 10)",
+    icon=":material/hub:",
+    query_params={"setup": "adam"},
+)
 quiz.render()
 prev_next_links(4)

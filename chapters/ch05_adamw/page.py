@@ -244,5 +244,11 @@ above, now in the weights themselves.
 """
     )
 
+st.page_link(
+    "chapters/ch10_network/page.py",
+    label="See AdamW and Adam + L2 side by side on a real network (chapter 10)",
+    icon=":material/hub:",
+    query_params={"setup": "adamw"},
+)
 quiz.render()
 prev_next_links(5)

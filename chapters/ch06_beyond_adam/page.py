@@ -331,5 +331,11 @@ code_panel(
     "then the trust ratio on one small layer. The output is what this code printed just now.",
 )
 
+st.page_link(
+    "chapters/ch10_network/page.py",
+    label="See LAMB, Lion, Adafactor and Sophia on a real network (chapter 10)",
+    icon=":material/hub:",
+    query_params={"setup": "beyond"},
+)
 quiz.render()
 prev_next_links(6)

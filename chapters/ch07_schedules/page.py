@@ -224,5 +224,11 @@ st.markdown(
 )
 sections.torch_panel()
 
+st.page_link(
+    "chapters/ch10_network/page.py",
+    label="See warmup and cosine decay train a real network (chapter 10)",
+    icon=":material/hub:",
+    query_params={"setup": "schedules"},
+)
 quiz.render()
 prev_next_links(7)

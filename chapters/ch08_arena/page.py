@@ -259,5 +259,11 @@ code_panel(
     expanded=False,
 )
 
+st.page_link(
+    "chapters/ch10_network/page.py",
+    label="See all thirteen race on a real network, at fair rates (chapter 10)",
+    icon=":material/hub:",
+    query_params={"setup": "arena"},
+)
 quiz.render()
 prev_next_links(8)
