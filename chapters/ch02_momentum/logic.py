@@ -18,7 +18,7 @@ import pandas as pd
 
 from engine import landscapes, optimizers, simulate, worked
 from engine.theory import steps_to_stay_below
-from kit.format import fmt, format_rate
+from kit.format import fmt, format_rate, latex_number, latex_rate
 from kit.measure import averaging_window, stable_lr_limit
 from kit.state import PageState, Run, advance, sync_run
 from kit.status import WINDOW, RunStatus, run_status
@@ -74,9 +74,9 @@ SUBSTEPS = {
 
 
 def vec(a: np.ndarray, digits: int = 4) -> str:
-    """A 2-vector as LaTeX text, e.g. (0.5,\\ -1.25)."""
+    """A 2-vector as LaTeX text, e.g. (0.5,\\ -1.25); powers of ten as ×10^k."""
     a = np.asarray(a, dtype=np.float64).reshape(-1)
-    return r"(" + r",\ ".join(fmt(float(v), digits) for v in a) + r")"
+    return r"(" + r",\ ".join(latex_number(float(v), digits) for v in a) + r")"
 
 
 # --------------------------------------------------------------------------- engine views
@@ -412,7 +412,7 @@ def nesterov_anatomy(run: Run) -> NesterovAnatomy:
 
 def substep_text(a: NesterovAnatomy, substep: int, steps_done: int) -> tuple[str, str]:
     """(markdown, LaTeX) explaining one sub-step with the engine's numbers."""
-    b, e = fmt(a.beta, 3), format_rate(a.lr)
+    b, e = latex_number(a.beta, 3), latex_rate(a.lr)  # both go into LaTeX
     if substep == 1:
         at_rest = not np.any(a.velocity)
         md = f"After {steps_done} steps the Nesterov ball sits at θ with velocity v" + (
