@@ -56,11 +56,7 @@ QUESTION_PROMPT = "Why does the update rule"  # chapter 0's fixed "minus-sign" q
 
 
 def question_box(page):
-    return (
-        page.locator('[data-testid="stVerticalBlock"]')
-        .filter(has_text=QUESTION_PROMPT)
-        .last
-    )
+    return page.locator('[data-testid="stVerticalBlock"]').filter(has_text=QUESTION_PROMPT).last
 
 
 def shown_order(page) -> list[str]:
