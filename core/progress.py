@@ -107,6 +107,14 @@ RECORD_FIELDS = ("answered", "correct", "attempts")
 Known = Mapping[str, Collection[str]]  # chapter number (as a string) -> its question ids
 
 
+def refusal_message(reason: object) -> str:
+    """Why a file was refused, as one message: "Could not use that file: <reason>.
+    Nothing was changed." (no second full stop after a reason that ends in ? or !)."""
+    text = str(reason).rstrip()
+    end = "" if text.endswith((".", "?", "!")) else "."
+    return f"Could not use that file: {text}{end} Nothing was changed."
+
+
 def parse_progress(
     text: str | bytes, known: Known | None = None
 ) -> dict[str, dict[str, dict[str, Any]]]:
@@ -222,7 +230,7 @@ def handle_import(
     try:
         clean = parse_progress(data, known)
     except ValueError as exc:
-        return ImportResult(False, f"Could not use that file: {exc}. Nothing was changed.")
+        return ImportResult(False, refusal_message(exc))
     store[UNDO_KEY] = copy.deepcopy(progress_of(store))
     store[PROGRESS_KEY] = clean
     _clear_prefixed(store, clear_prefixes)

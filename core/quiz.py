@@ -97,6 +97,22 @@ def grade(question: Question, chosen: int | None) -> Grade | None:
     return Grade(question.options[int(chosen)].correct, int(chosen), question.correct_index)
 
 
+SHUFFLE_STREAM = 7  # mixed with an attempt's seed, so the order is not its numbers' draw
+
+
+def display_order(question: Question, seed: int) -> tuple[int, ...]:
+    """The order one attempt shows ``question``'s options in: their authored indices,
+    permuted by the attempt's ``seed``.
+
+    Every rerun of an attempt has the same seed, so the options never move under the
+    learner's cursor; a new attempt draws a new seed and so, usually, a new order. The
+    learner's choice is stored as the authored index, so grading never depends on where
+    an option was shown.
+    """
+    rng = np.random.default_rng([int(seed), SHUFFLE_STREAM])
+    return tuple(int(i) for i in rng.permutation(len(question.options)))
+
+
 def validate(question: Question) -> None:
     """Raise ValueError unless the question has ≥ 2 options and exactly one correct one."""
     if len(question.options) < 2:

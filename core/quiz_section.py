@@ -68,11 +68,15 @@ def _render_question(chapter: int, number: int, spec: quiz.QuestionSpec) -> None
         st.markdown(f"**Question {number}{badge}.** {question.prompt}{from_lesson}")
         graded = slot.get("graded")
         answered = isinstance(graded, int)
+        # Options keep their authored index as their value (what is graded and stored);
+        # their letter is where this attempt shows them.
+        order = quiz.display_order(question, slot["seed"])
+        letter = {authored: quiz.LETTERS[shown] for shown, authored in enumerate(order)}
         st.radio(
             "Your answer",
-            options=list(range(len(question.options))),
+            options=list(order),
             index=None,
-            format_func=lambda i: f"{quiz.LETTERS[i]}. {question.options[i].text}",
+            format_func=lambda i: f"{letter[i]}. {question.options[i].text}",
             key=radio_key,
             disabled=answered,
             label_visibility="collapsed",
@@ -88,10 +92,11 @@ def _render_question(chapter: int, number: int, spec: quiz.QuestionSpec) -> None
             return
         result = quiz.grade(question, graded)
         if result and result.correct:
-            st.success(f"Correct: {quiz.LETTERS[result.chosen]}.")
+            st.success(f"Correct: {letter[result.chosen]}.")
         else:
-            st.error(f"Not quite: the answer is {quiz.LETTERS[question.correct_index]}.")
-        for i, option in enumerate(question.options):
+            st.error(f"Not quite: the answer is {letter[question.correct_index]}.")
+        for i in order:
+            option = question.options[i]
             mark = (
                 ":green[:material/check_circle:]"
                 if option.correct
@@ -101,7 +106,7 @@ def _render_question(chapter: int, number: int, spec: quiz.QuestionSpec) -> None
                     else ":gray[:material/radio_button_unchecked:]"
                 )
             )
-            st.markdown(f"{mark} **{quiz.LETTERS[i]}.** {option.explanation}")
+            st.markdown(f"{mark} **{letter[i]}.** {option.explanation}")
         retry_label = "Try again with new numbers" if spec.generator else "Try again"
         st.button(
             retry_label,

@@ -8,6 +8,7 @@ number is written the same way wherever it appears.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -32,12 +33,47 @@ def fmt(value: float, digits: int = 4) -> str:
     return "0" if text in ("-0", "-0.0") else text
 
 
+_E_NOTATION = re.compile(r"(?<![\w.])([+-]?\d+(?:\.\d+)?)e([+-]?\d+)\b")
+
+
+def latex_text(text: str) -> str:
+    """Number text made safe for LaTeX: ``1.373e-08`` becomes ``1.373\times 10^{-8}``
+    (LaTeX would typeset the former as 1.373e − 08, a subtraction), ``1e-05`` becomes
+    ``10^{-5}``, and ∞ and — become their LaTeX forms."""
+
+    def power(match: re.Match[str]) -> str:
+        mantissa, exponent = match.group(1), int(match.group(2))
+        if float(mantissa) in (1.0, -1.0):
+            return ("-" if mantissa.startswith("-") else "") + f"10^{{{exponent}}}"
+        return rf"{mantissa}\times 10^{{{exponent}}}"
+
+    text = _E_NOTATION.sub(power, text)
+    return text.replace("−∞", r"-\infty").replace("∞", r"\infty").replace("—", r"\text{—}")
+
+
+def latex_number(value: float, digits: int = 4) -> str:
+    """A number for LaTeX (``st.latex`` or ``$…$``): :func:`fmt`'s significant figures,
+    with a power of ten written ×10^k, never as e-notation."""
+    return latex_text(fmt(value, digits))
+
+
+def latex_rate(value: float, style: str = "learner") -> str:
+    """A learning rate for LaTeX: :func:`format_rate`, with powers of ten as ×10^k."""
+    return latex_text(format_rate(value, style))
+
+
 def thousands(value: float, digits: int = 4) -> str:
     """Large values with thousands separators (81,750), the rest as :func:`fmt`."""
     v = float(value)
     if math.isfinite(v) and abs(v) >= 1000:
         return f"{v:,.0f}"
     return fmt(v, digits)
+
+
+def times(value: float, digits: int = 4) -> str:
+    """A ratio as "N×", written like :func:`thousands` so that ratios side by side read
+    alike: 9,830× and 19,661×, never 1.966e+04×; 2.5× and 0.125× below a thousand."""
+    return f"{thousands(value, digits)}×"
 
 
 # (significant figures, smallest value written plainly, decimals of an exponent's

@@ -27,6 +27,7 @@ STATUS_COLORS: dict[str, str] = {
     "converging": "green",
     "converged": "green",
     "crawling": "orange",
+    "accelerating": "blue",
     "diverging": "red",
     "saddle": "violet",
     "oscillating": "orange",

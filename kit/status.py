@@ -2,7 +2,9 @@
 
 The statuses are the lesson's vocabulary: *converging*, *crawling* (η too small),
 *diverging* (η too large) and *stalled at a saddle* (gradient ≈ 0 but some direction
-still curves down), plus *ready* before the first step and *converged* at a minimum.
+still curves down), plus *ready* before the first step, *converged* at a minimum and
+*picking up speed* (each step longer than the last, as when the ball rolls off a saddle:
+slow, but not because η is too small).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ GRAD_TOL = 1e-3  # a gradient this small means the ball has stopped
 LOSS_TOL = 1e-6  # a loss this close to the floor counts as the minimum
 CRAWL_RATE = 0.05  # less than 5 % of the remaining gap closed per step is a crawl
 WINDOW = 8  # steps looked at to judge the current trend
+SPEEDUP_STEPS = 3  # this many steps in a row, each longer than the last, is acceleration
 
 
 @dataclass(frozen=True)
 class RunStatus:
-    code: str  # ready | converging | converged | crawling | oscillating | diverging | saddle
+    code: str  # ready | converging | converged | crawling | accelerating | oscillating |
+    # diverging | saddle
     label: str
     detail: str
 
@@ -123,6 +127,18 @@ def classify_run(
                 "Stalled at a saddle",
                 "Progress has almost stopped on a plateau that curves down one way.",
             )
+        if _accelerating(gap, None if path is None else np.asarray(path, dtype=np.float64)):
+            off_saddle = min_curvature is not None and min_curvature < 0
+            return RunStatus(
+                "accelerating",
+                "Picking up speed",
+                "Each step is longer than the last and the loss falls faster every step"
+                + (
+                    ": the ball is rolling off the saddle down the side that curves down."
+                    if off_saddle
+                    else ": the ground is getting steeper, so the ball is speeding up."
+                ),
+            )
         if path is not None and _bouncing(np.asarray(path, dtype=np.float64), window):
             return RunStatus(
                 "oscillating",
@@ -141,6 +157,20 @@ def classify_run(
         "Converging",
         f"About {100 * rate:.2g} % of the remaining loss goes per step.",
     )
+
+
+def _accelerating(gap: np.ndarray, path: np.ndarray | None) -> bool:
+    """True when the last :data:`SPEEDUP_STEPS` steps each lowered the loss by more than
+    the one before (and, given the path, each was longer than the one before)."""
+    if len(gap) < SPEEDUP_STEPS + 2:
+        return False
+    drops = -np.diff(gap[-(SPEEDUP_STEPS + 2) :])
+    if not (np.all(drops > 0) and np.all(np.diff(drops) > 0)):
+        return False
+    if path is None or len(path) < SPEEDUP_STEPS + 2:
+        return True
+    lengths = np.linalg.norm(np.diff(path[-(SPEEDUP_STEPS + 2) :], axis=0), axis=-1)
+    return bool(np.all(np.diff(lengths) > 0))
 
 
 def _bouncing(path: np.ndarray, window: int) -> bool:

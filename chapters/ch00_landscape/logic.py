@@ -82,6 +82,34 @@ def chance_all_curve_up(dimensions: int) -> tuple[float, int]:
     return 10 ** (log10_p - exponent), exponent
 
 
+MAX_WEIGHTS = 10**12  # the saddle calculator's largest network: a trillion weights
+
+
+def weights_problem(dimensions: float) -> str | None:
+    """Why ``dimensions`` is no number of weights (None when it is one: 1 … a trillion)."""
+    if dimensions != int(dimensions) or dimensions < 1:
+        return (
+            f"{fmt(float(dimensions))} is not a number of weights: a network has at least one. "
+            f"Enter a whole number from 1 to {MAX_WEIGHTS:,}."
+        )
+    if dimensions > MAX_WEIGHTS:
+        return (
+            f"{int(dimensions):,} weights is more than this calculator takes: enter a whole "
+            f"number from 1 to {MAX_WEIGHTS:,}."
+        )
+    return None
+
+
+def directions_phrase(dimensions: int) -> str:
+    """The directions of a d-weight network, in words that agree with d."""
+    d = int(dimensions)
+    if d == 1:
+        return "the one direction curves up"
+    if d == 2:
+        return "both directions curve up"
+    return f"all {d:,} directions curve up"
+
+
 def format_chance(dimensions: int, *, latex: bool = True) -> str:
     """(1/2)^d as text: “1 in 1,024” for small d; m × 10^k for large d.
 

@@ -15,14 +15,17 @@ from chapters.ch00_landscape.logic import (
     EXPLORER_LR_EXTRA,
     EXPLORER_LR_RANGE,
     LESSON_RATES,
+    MAX_WEIGHTS,
     PAGE,
     SHOW_ME_STEPS,
     SLOW_MILESTONES,
     TABLE_STEPS,
     blown_up_or_fmt,
+    directions_phrase,
     format_chance,
     steps_text,
     walkthrough_story,
+    weights_problem,
 )
 from engine import landscapes, worked
 from kit import controls, palette
@@ -211,21 +214,25 @@ def show_me(label: str, landscape: str, lr: float, key: str) -> None:
 def saddle_calculator() -> None:
     """Chance that a random critical point in d dimensions curves up in every direction."""
     state = STATE
+    # No min/max on the widget: it would silently clamp 0 or −5 to 1. Checked here instead,
+    # so a value out of range gets a sentence saying why.
     d = st.number_input(
         "Number of weights d",
-        min_value=1,
-        max_value=10**12,
         value=1000,
         step=1,
         **controls.persistent(state, "saddle:d"),
-        help="Any whole number from 1 to a trillion.",
+        help=f"Any whole number from 1 to {MAX_WEIGHTS:,}.",
         width=260,
     )
-    st.markdown(
-        f"Chance that all {int(d):,} directions curve up, (1/2)<sup>{int(d):,}</sup>: "
-        f"**{format_chance(int(d))}**",
-        unsafe_allow_html=True,
-    )
+    problem = weights_problem(d)
+    if problem:
+        st.warning(problem, icon=":material/block:")
+    else:
+        st.markdown(
+            f"Chance that {directions_phrase(int(d))}, (1/2)<sup>{int(d):,}</sup>: "
+            f"**{format_chance(int(d))}**",
+            unsafe_allow_html=True,
+        )
     sizes = (1, 2, 10, 100, 10**6)
     st.table(
         pd.DataFrame(

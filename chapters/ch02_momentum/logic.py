@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from engine import landscapes, optimizers, simulate, worked
-from kit.format import fmt, format_rate
-from kit.measure import averaging_window, stable_lr_limit, steps_to
+from engine.theory import steps_to_stay_below
+from kit.format import fmt, format_rate, latex_number, latex_rate
+from kit.measure import averaging_window, stable_lr_limit
 from kit.state import PageState, Run, advance, sync_run
 from kit.status import WINDOW, RunStatus, run_status
 
@@ -73,9 +74,9 @@ SUBSTEPS = {
 
 
 def vec(a: np.ndarray, digits: int = 4) -> str:
-    """A 2-vector as LaTeX text, e.g. (0.5,\\ -1.25)."""
+    """A 2-vector as LaTeX text, e.g. (0.5,\\ -1.25); powers of ten as ×10^k."""
     a = np.asarray(a, dtype=np.float64).reshape(-1)
-    return r"(" + r",\ ".join(fmt(float(v), digits) for v in a) + r")"
+    return r"(" + r",\ ".join(latex_number(float(v), digits) for v in a) + r")"
 
 
 # --------------------------------------------------------------------------- engine views
@@ -127,8 +128,13 @@ class Outlook:
     diverged_at: int | None
 
     def steps_to(self, threshold: float) -> int | None:
-        """First step at or below ``threshold`` before any divergence (None: never)."""
-        return steps_to(self.losses, threshold, self.diverged_at)
+        """First step from which the loss stays at or below ``threshold`` for the rest of
+        the look-ahead (None: it never settles there, or it diverges). A run that swings
+        through the threshold and out again has not reached it."""
+        if self.diverged_at is not None:
+            return None
+        step = int(steps_to_stay_below(self.losses, threshold))
+        return None if step < 0 else step
 
     def sway(self, window: tuple[int, int] = SWAY_WINDOW) -> tuple[float, int]:
         """How far the ball strays across the ravine (its steep axis θ₁, whose floor is
@@ -186,7 +192,9 @@ def sway_sentence(sgd: Outlook, mom: Outlook) -> str:
 def steps_text(n: int | None, diverged_at: int | None) -> str:
     if diverged_at is not None:
         return f"never (diverges at step {diverged_at})"
-    return f"{n} steps" if n is not None else f"more than {LOOK_AHEAD_STEPS} steps"
+    if n is None:
+        return f"never within {LOOK_AHEAD_STEPS:,} steps"
+    return f"{n} steps"
 
 
 # --------------------------------------------------------------------------- the ravine
@@ -278,8 +286,9 @@ def fastest_beta(lr: float, landscape: str, start: tuple[float, float]) -> tuple
     opt = optimizers.make("momentum", lr=lr, beta=betas)
     starts = np.broadcast_to(np.asarray(start, dtype=np.float64), (len(BETA_GRID), 2))
     traj = simulate.run(opt, landscapes.get(landscape), starts, LOOK_AHEAD_STEPS)
-    first = steps_to(traj.losses, THRESHOLD)
-    first = np.where(first < 0, np.iinfo(np.int64).max, first)
+    # Counted as the Looking-ahead sentence counts: from when each run stays below.
+    settled = np.where(traj.diverged_at >= 0, -1, steps_to_stay_below(traj.losses, THRESHOLD))
+    first = np.where(settled < 0, np.iinfo(np.int64).max, settled)
     best = int(np.argmin(first))
     steps = int(first[best]) if first[best] != np.iinfo(np.int64).max else None
     return float(BETA_GRID[best]), steps
@@ -403,7 +412,7 @@ def nesterov_anatomy(run: Run) -> NesterovAnatomy:
 
 def substep_text(a: NesterovAnatomy, substep: int, steps_done: int) -> tuple[str, str]:
     """(markdown, LaTeX) explaining one sub-step with the engine's numbers."""
-    b, e = fmt(a.beta, 3), format_rate(a.lr)
+    b, e = latex_number(a.beta, 3), latex_rate(a.lr)  # both go into LaTeX
     if substep == 1:
         at_rest = not np.any(a.velocity)
         md = f"After {steps_done} steps the Nesterov ball sits at θ with velocity v" + (

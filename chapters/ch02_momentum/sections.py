@@ -272,7 +272,7 @@ def sgd_vs_momentum() -> None:
         ahead_mom = outlook("momentum", eta, beta, RACE_LANDSCAPE, start)
         st.markdown(
             f"**Looking ahead** (the engine ran both from this start with these settings): "
-            f"the loss drops below {fmt(THRESHOLD)} after "
+            f"steps until the loss settles below {fmt(THRESHOLD)} and stays there: "
             f"**{steps_text(ahead_sgd.steps_to(THRESHOLD), ahead_sgd.diverged_at)}** for SGD "
             f"and **{steps_text(ahead_mom.steps_to(THRESHOLD), ahead_mom.diverged_at)}** "
             "for momentum." + sway_sentence(ahead_sgd, ahead_mom)
@@ -532,8 +532,8 @@ def nesterov_lab() -> None:
             "**Looking ahead** from this start with these settings (computed by the engine): "
             f"classical momentum swings up to **{fmt(ahead_c.overshoot(start, minimum), 3)}** "
             f"past the minimum, Nesterov up to **{fmt(ahead_n.overshoot(start, minimum), 3)}** "
-            "(measured along the line from the start through the minimum). The loss falls "
-            f"below {fmt(THRESHOLD)} after "
+            "(measured along the line from the start through the minimum). Steps until the "
+            f"loss settles below {fmt(THRESHOLD)} and stays there: "
             f"**{steps_text(ahead_c.steps_to(THRESHOLD), ahead_c.diverged_at)}** (classical) "
             f"and **{steps_text(ahead_n.steps_to(THRESHOLD), ahead_n.diverged_at)}** (Nesterov)."
         )

@@ -8,7 +8,7 @@ import numpy as np
 
 from engine import landscapes, optimizers, simulate, worked
 from kit import palette
-from kit.format import fmt
+from kit.format import latex_number
 from kit.plots.series import PathTrace
 from kit.state import Run
 
@@ -143,15 +143,9 @@ def first_step_sizes(
 
 
 def tex(value: float, digits: int = 4) -> str:
-    """A number for LaTeX: ``fmt`` digits, powers of ten written out."""
-    text = fmt(value, digits)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        exp = int(exponent)
-        if mantissa in ("1", "-1"):
-            return ("-" if mantissa == "-1" else "") + f"10^{{{exp}}}"
-        return rf"{mantissa}\times 10^{{{exp}}}"
-    return text.replace("∞", r"\infty").replace("—", r"\text{—}")
+    """A number for LaTeX: ``fmt`` digits, powers of ten written out (the course-wide
+    :func:`kit.format.latex_number`)."""
+    return latex_number(value, digits)
 
 
 def tex_factor(value: float, digits: int = 4) -> str:

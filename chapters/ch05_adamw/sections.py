@@ -26,7 +26,7 @@ from chapters.ch05_adamw.logic import (
 from engine import optimizers
 from kit import controls
 from kit.controls import page_state, persistent
-from kit.format import fmt
+from kit.format import fmt, latex_number
 from kit.plots.bars import grouped_bar_figure
 from kit.plots.memo import memo_figure
 from kit.plots.series import Series
@@ -63,12 +63,12 @@ def worked_section() -> dict:
     st.latex(
         rf"""
 \begin{{aligned}}
-g + \lambda\theta &= {fmt(g)} + {fmt(wd)}\cdot {fmt(theta)} = {fmt(fed[0])}\\
+g + \lambda\theta &= {latex_number(g)} + {latex_number(wd)}\cdot {latex_number(theta)} = {latex_number(fed[0])}\\
 \Delta\theta &= -\eta\,\frac{{g+\lambda\theta}}{{\sqrt{{\hat v}}}}
-  = -{fmt(lr)}\cdot\frac{{{fmt(fed[0])}}}{{{fmt(root)}}}\\
-  &= {fmt(table["Δθ (signed)"][0])}\\
-\text{{decay part}} &= -\eta\,\frac{{\lambda\theta}}{{\sqrt{{\hat v}}}} = {fmt(decay_part[0])}\\
-  &\to {fmt(data["l2"], 3)}\,\%\text{{ of }}\theta
+  = -{latex_number(lr)}\cdot\frac{{{latex_number(fed[0])}}}{{{latex_number(root)}}}\\
+  &= {latex_number(table["Δθ (signed)"][0])}\\
+\text{{decay part}} &= -\eta\,\frac{{\lambda\theta}}{{\sqrt{{\hat v}}}} = {latex_number(decay_part[0])}\\
+  &\to {latex_number(data["l2"], 3)}\,\%\text{{ of }}\theta
 \end{{aligned}}
 """
     )
@@ -77,9 +77,9 @@ g + \lambda\theta &= {fmt(g)} + {fmt(wd)}\cdot {fmt(theta)} = {fmt(fed[0])}\\
         rf"""
 \begin{{aligned}}
 \Delta\theta &= -\eta\,\frac{{g}}{{\sqrt{{\hat v}}}} - \eta\lambda\theta\\
-  &= {fmt(data_part[1])} {decay_sign} {fmt(abs(decay_part[1]))} = {fmt(table["Δθ (signed)"][1])}\\
-\text{{decay part}} &= -\eta\lambda\theta = {fmt(decay_part[1])}\\
-  &\to {fmt(data["decoupled"], 3)}\,\%\text{{ of }}\theta
+  &= {latex_number(data_part[1])} {decay_sign} {latex_number(abs(decay_part[1]))} = {latex_number(table["Δθ (signed)"][1])}\\
+\text{{decay part}} &= -\eta\lambda\theta = {latex_number(decay_part[1])}\\
+  &\to {latex_number(data["decoupled"], 3)}\,\%\text{{ of }}\theta
 \end{{aligned}}
 """
     )

@@ -50,7 +50,7 @@ from chapters.ch06_beyond_adam.logic import (
 from engine import landscapes, optimizers, transforms
 from kit import clicks, controls, explorer, palette
 from kit.controls import page_state, persistent
-from kit.format import fmt, format_rate, human_bytes, optimizer_name
+from kit.format import fmt, format_rate, human_bytes, optimizer_name, times
 from kit.measure import state_bytes
 from kit.plots.curves import step_curves_figure
 from kit.plots.landscape import landscape_figure
@@ -250,7 +250,7 @@ def lion_demo() -> None:
                 f"At step {lion.steps} every Lion weight moved by exactly "
                 f"{fmt(float(lion_last.max()), 4)} (= η), while Adam's moves ranged from "
                 f"{fmt(float(adam_last.min()), 3)} to {fmt(float(adam_last.max()), 3)}. "
-                f"On average Lion moved each weight **{fmt(ratio, 3)}×** as far as Adam, "
+                f"On average Lion moved each weight **{times(ratio, 3)}** as far as Adam, "
                 "which is why Lion wants a smaller η."
             )
             st.caption(
@@ -536,8 +536,8 @@ def memory_calculator() -> None:
         st.markdown(
             f"Adam's second moment alone is a full {rows:,} × {cols:,} matrix of "
             f"{numbers['weights']:,} numbers; Adafactor keeps {rows:,} + {cols:,} = "
-            f"{numbers['adafactor']:,} instead, **{fmt(v_ratio, 4)}× fewer**. Counting Adam's "
-            f"first moment too, the whole optimizer state shrinks **{fmt(all_ratio, 4)}×**, "
+            f"{numbers['adafactor']:,} instead, **{times(v_ratio)} fewer**. Counting Adam's "
+            f"first moment too, the whole optimizer state shrinks **{times(all_ratio)}**, "
             f"from {human_bytes(adam_bytes)} to {human_bytes(factored_bytes)} in fp32."
         )
         if min(rows, cols) == 1:

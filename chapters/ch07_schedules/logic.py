@@ -322,6 +322,11 @@ def loss_text(run: Run) -> str:
     return fmt(run.loss, 3)
 
 
+# A one-step shift that moves the rate by at most this share of the peak changes little;
+# beyond it (a short run, where each step is a big slice of the schedule) it matters.
+HARMLESS_SHIFT = 0.05
+
+
 def pitfall_story(
     mistake: str, result: PitfallResult, epochs: int, batches: int, total: int
 ) -> str:
@@ -364,11 +369,22 @@ def pitfall_story(
             "silently train at a constant peak rate."
         )
     gap = float(np.max(np.abs(result.actual - result.intended)))
-    return (
+    share = gap / peak if peak > 0 else 0.0
+    opening = (
         "Calling the scheduler first skips the schedule's first value: every batch uses "
         "the rate meant for the next one (PyTorch warns about this order). The largest "
-        f"difference from the intended rate is only {fmt(gap, 3)} ({gap / peak:.2%} of the "
-        "peak): harmless here, but it is a sign the loop is in the wrong order."
+        "difference from the intended rate is "
+    )
+    if share <= HARMLESS_SHIFT:
+        return opening + (
+            f"only {fmt(gap, 3)} ({share:.2%} of the peak): harmless here, but it is a sign "
+            "the loop is in the wrong order."
+        )
+    return opening + (
+        f"{fmt(gap, 3)}, {share:.0%} of the peak. With only {total:,} steps, one step of the "
+        "schedule is a large slice of it, so running a step ahead is not harmless: "
+        + ("the warmup is cut short and " if warm > 0 else "")
+        + "the decay arrives early. Put scheduler.step() after optimizer.step()."
     )
 
 

@@ -109,7 +109,9 @@ st.markdown(
     """
 Pick several schedules and compare them on one chart. The default view divides
 every curve by its peak, so the shapes line up; switch it off to see the actual
-rates. Try a floor above the peak, or stretch the warmup, and watch the shapes respond.
+rates. Stretch the warmup or raise the floor η_min and watch the shapes respond; a
+floor above the peak is refused with a message, since a schedule decays from its peak
+down to its floor.
 """
 )
 sections.visualiser()

@@ -38,7 +38,7 @@ from engine import landscapes, optimizers, schedules
 from kit import controls, explorer, palette
 from kit.controls import page_state, persistent
 from kit.explorer import landscape_chart, landscape_grid, start_for
-from kit.format import fmt, format_rate
+from kit.format import fmt, format_rate, times
 from kit.plots.curves import schedule_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
@@ -444,7 +444,7 @@ def _action_verdict(const_run: Run, sched_run: Run, sched_title: str, land_name:
     noisy = landscapes.get(land_name).noise_std > 0
     ratio = const_tail / sched_tail if sched_tail > 0 else float("inf")
     if sched_tail < const_tail:
-        verdict = f"{fmt(ratio, 2)}× lower" if np.isfinite(ratio) else "lower"
+        verdict = f"{times(ratio, 2)} lower" if np.isfinite(ratio) else "lower"
     else:
         verdict = "higher"
     text = (

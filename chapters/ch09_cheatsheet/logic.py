@@ -325,3 +325,12 @@ def scaled_rates(base_lr: float, base_batch: int, new_batch: int) -> dict[str, f
 # Everything below draws on the page; the functions above are the tested logic.
 
 PAGE = "ch09"
+
+
+def still_possible_sentence(names: Sequence[str]) -> str:
+    """What is left to recommend below a question: the distinct optimizers, counted as
+    the learner reads them (two recipes for one optimizer are one name, not two)."""
+    distinct = sorted(set(names))
+    if len(distinct) == 1:
+        return f"Whatever you answer from here, the recommendation is {distinct[0]}."
+    return f"{len(distinct)} optimizers are still possible from here: " + ", ".join(distinct) + "."

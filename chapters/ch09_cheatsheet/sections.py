@@ -25,6 +25,7 @@ from chapters.ch09_cheatsheet.logic import (
     schedule_curve,
     schedule_words,
     state_bytes_per_weight,
+    still_possible_sentence,
 )
 from chapters.ch09_cheatsheet.tree import (
     DecisionTree,
@@ -122,14 +123,10 @@ def flowchart() -> None:
             node = tree.node(node_id)
             if node.is_question:
                 reachable = tree.leaves(node_id)
-                names = sorted({recipe_name(tree.node(leaf).optimizer) for leaf in reachable})
+                names = [recipe_name(tree.node(leaf).optimizer) for leaf in reachable]
                 with st.container(border=True):
                     st.markdown(f"**Next question:** {node.question}")
-                    st.caption(
-                        f"{len(reachable)} recommendations are still possible from here: "
-                        + ", ".join(names)
-                        + "."
-                    )
+                    st.caption(still_possible_sentence(names))
             else:
                 recommendation_card(node)
 

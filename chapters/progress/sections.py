@@ -15,6 +15,20 @@ from core.toc import CHAPTERS, Chapter
 from kit.controls import page_state
 
 STATE = page_state("progress")
+# The uploader's own limit, in MB. Streamlit's browser side refuses a bigger file with only
+# a small red mark, so the limit is generous: any plausible mistake (a 5 MB file picked by
+# accident) reaches the page, which refuses it with a sentence, and the caption under the
+# uploader states both limits up front.
+UPLOAD_LIMIT_MB = 20
+
+
+def upload_limits_sentence() -> str:
+    """The size limits, said where the learner picks the file."""
+    return (
+        f"A progress file is a few kB. Files over {progress.MAX_IMPORT_BYTES / 1000:,.0f} kB "
+        f"are refused with a message; files over {UPLOAD_LIMIT_MB} MB cannot be uploaded "
+        "at all."
+    )
 
 
 def reset_key(number: int) -> str:
@@ -179,14 +193,15 @@ def keep_or_restore() -> None:
             "Progress file",
             type=["json"],
             key=STATE.key("upload"),
-            max_upload_size=1,
+            max_upload_size=UPLOAD_LIMIT_MB,
             help="Only files exported by this page are accepted.",
         )
+        st.caption(upload_limits_sentence())
         if uploaded is not None:
             try:
                 incoming = progress.parse_progress(uploaded.getvalue(), quiz.known_questions())
             except ValueError as exc:
-                st.error(f"Could not use that file: {exc}. Nothing was changed.")
+                st.error(progress.refusal_message(exc))
             else:
                 totals = progress.summarize(incoming)
                 st.info(

@@ -291,14 +291,6 @@ def landscape_figure(
             fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], **common))
 
     unchanged = {"marker": {"opacity": 1}}  # a click selection must not dim these
-    star = {"symbol": "star" if not is3d else "diamond", "size": 16 if not is3d else 6}
-    add_points(
-        list(minima),
-        name="minimum",
-        marker={**star, "color": palette.MINIMUM_COLOR, "line": {"width": 1, "color": "#333"}},
-        hovertemplate="minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
-        **({} if is3d else {"unselected": unchanged}),
-    )
     add_points(
         list(saddles),
         name="saddle point",
@@ -400,6 +392,19 @@ def landscape_figure(
         moving.append(len(fig.data) - 1)
         if trace.diverged_at is not None:
             _mark_divergence(fig, path[-1], trace, is3d)
+
+    # The minima go on top of the runs: drawn before them, a ball resting on a minimum hid
+    # its star (on the saddle, the minimum the ball settled in looked unmarked).
+    # legendrank keeps "minimum" first in the legend.
+    star = {"symbol": "star" if not is3d else "diamond", "size": 16 if not is3d else 6}
+    add_points(
+        list(minima),
+        name="minimum",
+        marker={**star, "color": palette.MINIMUM_COLOR, "line": {"width": 1, "color": "#333"}},
+        hovertemplate="minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
+        legendrank=1,
+        **({} if is3d else {"unselected": unchanged}),
+    )
 
     if ghost is not None:
         add_points(

@@ -89,3 +89,25 @@ def test_steady_bounce_is_oscillating():
     path = np.array([[(-1.0) ** k, 1.0 - 0.001 * k] for k in range(12)])
     losses = np.full(12, 20.0) - 0.001 * np.arange(12)
     assert classify_run(losses, grad_norm=40.0, path=path).code == "oscillating"
+
+
+# Leaving the saddle (issue 12): slow progress that speeds up every step is not a crawl.
+
+
+def test_steps_growing_each_time_is_picking_up_speed_not_crawling():
+    # The loss falls by more on each step, and each step is longer than the last.
+    losses = 10.0 - 0.001 * np.arange(12) ** 2
+    path = np.array([[0.0, 0.001 * k**2] for k in range(12)])
+    status = classify_run(losses, grad_norm=0.5, path=path)
+    assert status.code == "accelerating" and "crawl" not in status.label.lower()
+    # The same slow drops at a steady pace are still a crawl.
+    steady = 10.0 - 0.001 * np.arange(12)
+    steady_path = np.array([[0.0, 0.001 * k] for k in range(12)])
+    assert classify_run(steady, grad_norm=0.5, path=steady_path).code == "crawling"
+
+
+@pytest.mark.parametrize("steps", [18, 19, 20, 21, 22])
+def test_the_ball_leaving_the_saddle_is_picking_up_speed(steps):
+    status = run_engine("saddle", 0.1, steps)
+    assert status.code == "accelerating"
+    assert "saddle" in status.detail and "too small" not in status.detail

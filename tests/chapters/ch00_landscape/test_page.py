@@ -172,3 +172,17 @@ def test_every_chart_on_the_page_stays_under_300_kb(at):
     at.button_group(key=ch00_key("explorer:view")).set_value("3d").run()
     sizes = [len(c.proto.spec) for c in at.get("plotly_chart")]
     assert max(sizes) <= 300_000, sizes
+
+
+def test_leaving_the_saddle_is_not_called_crawling(at):
+    # "Show me: Saddle" loads the saddle at η = 0.1; steps 19–21 roll off it, faster each step.
+    at.button(key=ch00_key("showme:saddle")).click().run()
+    at.button(key=ch00_key("explorer:btn:reset")).click().run()
+    for _ in range(20):
+        at.button(key=ch00_key("explorer:btn:step")).click().run()
+    assert page_state_in(at, ch00_logic.PAGE).run("explorer").steps == 20
+    captions = [c.value for c in at.caption]
+    assert not any("too small for this landscape" in c for c in captions)
+    assert any("rolling off the saddle" in c for c in captions)
+    badges = [m.value for m in at.markdown if "badge[" in m.value]
+    assert any("Picking up speed" in b for b in badges) and not any("Crawling" in b for b in badges)

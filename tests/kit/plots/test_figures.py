@@ -57,11 +57,12 @@ def test_landscape_image_trace_layout_and_moving_frames():
     assert len(fig.layout.images) == 1
     assert fig.layout.images[0].source.startswith("data:image/png;base64,")
     assert "contour" not in [t.type for t in fig.data]
-    # click grid, minimum, start, then (path, marker) per run
+    # click grid, start, then (path, marker) per run, then the minimum on top of the runs
     assert len(fig.data) == 3 + 2 * 2
     click = fig.data[0]
     assert len(click.x) == 40 * 40 and click.marker.opacity == 0
-    markers = [2 + 2, 2 + 4]
+    assert fig.data[-1].name == "minimum"
+    markers = [2 + 1, 2 + 3]
     assert len(fig.frames) == 61
     for frame in fig.frames:
         assert list(frame.traces) == markers  # only the moving markers
@@ -208,3 +209,19 @@ BOUNDS = ((-3.0, 3.0), (-2.0, 2.0))
 def test_click_grid_points_span_bounds():
     gx, gy = click_grid_points(BOUNDS, 40)
     assert gx.size == 1600 and gx.min() == -3 and gy.max() == 2
+
+
+def test_every_minimum_is_starred_above_the_ball_resting_on_it():
+    # The saddle has two minima; a ball resting on one must not hide its star.
+    from engine import landscapes
+
+    saddle = landscapes.get("saddle")
+    path = np.array([saddle.start, (0.0, 0.5), saddle.minima[1]])
+    run = PathTrace("SGD", path, saddle.loss(path), SGD_COLOR, None)
+    fig = landscape_figure(grid(), trajectories=[run], minima=saddle.minima, animate_from=0)
+    stars = [i for i, t in enumerate(fig.data) if t.name == "minimum"]
+    assert len(stars) == 1
+    star = fig.data[stars[0]]
+    assert sorted(zip(star.x, star.y, strict=True)) == sorted(saddle.minima)
+    ball = max(i for i, t in enumerate(fig.data) if t.legendgroup == "SGD")
+    assert stars[0] > ball  # drawn after (above) the ball
