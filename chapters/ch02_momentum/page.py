@@ -8,7 +8,7 @@ code from scratch, quiz.
 import numpy as np
 import streamlit as st
 
-from chapters.ch02_momentum import logic, quiz, sections
+from chapters.ch02_momentum import logic, quiz, sections, theory_section
 from core.nav import chapter_header, prev_next_links
 from engine import landscapes, optimizers
 from kit.code_panel import code_panel
@@ -136,6 +136,26 @@ st.markdown(
     "enough memory to smooth out noise and zig-zags, little enough to change course "
     "within a few dozen steps."
 )
+
+# --------------------------------------------------------------------------- theory
+st.header("The theory of the ravine")
+st.markdown(
+    """
+On this ravine the race above is not a matter of luck: it can be predicted. The loss is
+½(λ_max x² + λ_min y²), two independent directions, each a curvature λ. Plain gradient
+descent multiplies the distance in each direction by 1 − ηλ per step, so the slowest
+direction sets its speed. Momentum remembers the last step too, so per direction it is a
+two-by-two linear recursion, x_{t+1} = (1 + β − ηλ) x_t − β x_{t−1}; the larger of its
+two eigenvalues (in size), worst over the two directions, is the **rate** ρ: the error
+shrinks by ρ every step. Complex eigenvalues mean the run swings to and fro across the
+minimum; real positive ones mean it creeps in from one side; ρ ≥ 1 means it diverges.
+
+The best settings have closed forms (Polyak, 1964), and they depend on the ravine only
+through its **condition number** κ = λ_max / λ_min. Slide κ and watch both maps reshape
+and the best β climb towards 1.
+"""
+)
+theory_section.theory_of_the_ravine()
 
 # --------------------------------------------------------------------------- worked
 st.header("By hand: five steps of momentum")
