@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from chapters.ch02_momentum.theory_logic import EPSILON, PlaneMaps, PointRun, region_label_cells
-from engine.theory import DIVERGES, MONOTONE, OSCILLATES, REGION_NAMES
+from engine.theory import DIVERGES, REGION_NAMES
 from kit import palette
 from kit.format import fmt, format_rate
 from kit.plots.base import base_layout, f32
@@ -25,7 +25,18 @@ OPTIMUM_COLOR = "#ff4b4b"
 CHOSEN_COLOR = "#ffffff"
 REGION_LINE = "#222222"
 OPTIMUM_NAME = "optimum (η*, β*)"
+TENFOLD_MAX_DECADES = 4  # the colour scale runs from 1 to 10⁴ steps per tenfold
 CHOSEN_NAME = "the run below"
+LOSS_FLOOR = 1e-10  # the loss chart's floor: far enough below ε to see the slope
+
+
+def tenfold_steps(rate: np.ndarray) -> np.ndarray:
+    """Steps for the error to shrink 10× at ``rate`` per step, ln 10 / −ln ρ (≥ 1; NaN
+    where the rate is NaN or ≥ 1)."""
+    rate = np.asarray(rate, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = np.log(10) / -np.log(np.clip(rate, 1e-300, None))
+    return np.where(rate < 1, np.maximum(steps, 1.0), np.nan)
 
 
 def lr_ticks(lrs: np.ndarray) -> tuple[list[float], list[str]]:
@@ -64,18 +75,31 @@ def plane_figure(
         rate = np.where(maps.measured_diverged | (maps.measured >= 1), np.nan, maps.measured)
         title = f"Measured rate (one batched run per cell), κ = {fmt(maps.kappa, 4)}"
         hover = "fitted rate %{z:.4f}"
+    # Colour by how many steps the error needs to shrink 10× (log scale): rates crowd
+    # near 1, where a plain 0–1 scale would paint most of the plane one colour.
+    tenfold = tenfold_steps(rate)
     fig = go.Figure()
     fig.add_trace(
         go.Heatmap(
             x=f32(x),
             y=f32(maps.betas),
-            z=f32(rate),
+            z=f32(np.log10(tenfold)),
             zmin=0.0,
-            zmax=1.0,
+            zmax=TENFOLD_MAX_DECADES,
             colorscale=RATE_COLORSCALE,
-            colorbar={"title": {"text": "rate", "side": "right"}, "thickness": 12, "len": 0.8},
-            hovertemplate="η %{customdata:.3g}, β %{y:.3f}<br>" + hover + "<extra></extra>",
-            customdata=f32(np.broadcast_to(maps.lrs, rate.shape)),
+            colorbar={
+                "title": {"text": "steps per 10× less error", "side": "right"},
+                "thickness": 12,
+                "len": 0.85,
+                "tickvals": list(range(TENFOLD_MAX_DECADES + 1)),
+                "ticktext": [f"{10**k:,}" for k in range(TENFOLD_MAX_DECADES + 1)],
+            },
+            hovertemplate="η %{customdata[0]:.3g}, β %{y:.3f}<br>"
+            + hover.replace("%{z:.4f}", "%{customdata[1]:.4f}")
+            + "<extra></extra>",
+            customdata=np.stack(
+                [np.broadcast_to(maps.lrs, rate.shape), np.nan_to_num(rate, nan=1.0)], axis=-1
+            ).astype(np.float32),
             name=f"{which} rate",
         )
     )
@@ -140,10 +164,10 @@ def plane_figure(
                 y=[chosen[1]],
                 mode="markers",
                 marker={
-                    "symbol": "circle-open",
-                    "size": 14,
+                    "symbol": "circle",
+                    "size": 12,
                     "color": CHOSEN_COLOR,
-                    "line": {"width": 3, "color": CHOSEN_COLOR},
+                    "line": {"width": 2.5, "color": "#111111"},
                 },
                 name=CHOSEN_NAME,
                 hovertemplate=f"the run below: η = {chosen[0]:.4g}, β = {chosen[1]:.3f}"
@@ -179,12 +203,12 @@ def run_loss_figure(run: PointRun, height: int = 360) -> go.Figure:
     """The run's loss per step (log) beside the theory's line L₀·ρ^(2t) and the line ε."""
     steps = np.arange(run.losses.size)
     last = run.diverged_at if run.diverged_at >= 0 else run.losses.size - 1
-    shown = np.clip(run.losses[: last + 1], 1e-300, None)
+    shown = np.clip(run.losses[: last + 1], LOSS_FLOOR, None)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=steps[: last + 1],
-            y=f32(np.maximum(shown, 1e-30)),
+            y=f32(shown),
             mode="lines",
             name="measured loss (the run)",
             line={"color": palette.optimizer_color("momentum"), "width": 2.5},
@@ -194,7 +218,7 @@ def run_loss_figure(run: PointRun, height: int = 360) -> go.Figure:
     if 0 < run.predicted_rate:
         with np.errstate(over="ignore", under="ignore"):
             line = run.losses[0] * run.predicted_rate ** (2.0 * steps)
-        keep = np.isfinite(line) & (line >= 1e-30) & (line <= 1e30)
+        keep = np.isfinite(line) & (line >= LOSS_FLOOR) & (line <= 1e30)
         fig.add_trace(
             go.Scatter(
                 x=steps[keep],
@@ -209,32 +233,26 @@ def run_loss_figure(run: PointRun, height: int = 360) -> go.Figure:
         y=EPSILON,
         line={"color": "#999999", "width": 1, "dash": "dot"},
         annotation_text=f"ε = {EPSILON:g}",
-        annotation_position="bottom left",
+        annotation_position="top right",
     )
     if run.diverged_at >= 0:
         fig.add_trace(
             go.Scatter(
                 x=[run.diverged_at],
-                y=[float(np.maximum(shown[-1], 1e-30))],
+                y=[float(shown[-1])],
                 mode="markers",
                 marker={"symbol": "x", "size": 12, "color": palette.DIVERGED_COLOR},
                 name=f"diverged at step {run.diverged_at}",
             )
         )
     base_layout(fig, title="Loss per step: the run and the theory's line", height=height)
-    fig.update_yaxes(type="log", title_text="loss (log scale)", exponentformat="power")
+    top = float(np.nanmax(shown)) if np.isfinite(shown).any() else 1.0
+    fig.update_yaxes(
+        type="log",
+        title_text="loss (log scale)",
+        exponentformat="power",
+        range=[math.log10(LOSS_FLOOR), math.log10(max(top, EPSILON)) + 0.5],
+    )
     fig.update_xaxes(title_text="step")
     fig.update_layout(legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0.0})
     return fig
-
-
-__all__ = [
-    "MONOTONE",
-    "OSCILLATES",
-    "DIVERGES",
-    "OPTIMUM_NAME",
-    "CHOSEN_NAME",
-    "plane_figure",
-    "run_loss_figure",
-    "lr_ticks",
-]

@@ -149,7 +149,8 @@ def theory_of_the_ravine() -> None:
                 config={"displayModeBar": False},
             )
         st.caption(
-            f"Colour: how much the error shrinks per step (dark is fast). Grey: the rate is "
+            f"Colour: how many steps the error needs to shrink tenfold, log scale (dark is "
+            f"fast). Hover a cell for its rate. Grey: the rate is "
             f"≥ 1, the run diverges. Dotted lines: the borders between the regions. Star: "
             f"the optimum (η*, β*). Each map is {maps.lrs.size}×{maps.betas.size} cells; the "
             f"measured one is a single batched engine run of every cell, "

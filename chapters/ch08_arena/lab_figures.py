@@ -145,6 +145,7 @@ def fan_loss_figure(
         )
     fig.add_hline(y=threshold, line={"color": "#777777", "dash": "dash", "width": 1})
     base_layout(fig, title="Loss per step: median and 10–90 % band across seeds", height=height)
+    fig.update_layout(legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0.0})
     fig.update_yaxes(type="log", title_text="loss (log scale)", exponentformat="power")
     fig.update_xaxes(title_text="step")
     return fig
@@ -172,6 +173,7 @@ def fan_map_figure(
     fig = landscape_figure(
         grid, start=start, minima=minima, log_color=log_color, title=title, height=height
     )
+    fig.update_layout(legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0.0})
     for name, result in fans.items():
         xs, ys = fan_paths(result)
         fig.add_trace(
@@ -307,7 +309,7 @@ def basin_figure(
         )
     base_layout(fig, title=title, height=height)
     fig.update_layout(
-        legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0.0, "font": {"size": 10}},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0.0, "font": {"size": 10}},
         margin={"t": 44, "b": 10},
     )
     fig.update_xaxes(title_text="θ₁ (start)", range=list(bounds[0]), showgrid=False)

@@ -72,7 +72,7 @@ def map_summary(result: lab.SensitivityMap) -> dict[str, Any]:
     if best is None:
         row |= {
             "best η": math.nan,
-            f"best {second}": math.nan,
+            "best second knob": "—",
             "steps to ε": "never",
             "cells reaching ε": "0 %",
             "good η span (decades)": 0.0,
@@ -81,7 +81,7 @@ def map_summary(result: lab.SensitivityMap) -> dict[str, Any]:
     r, c = best
     row |= {
         "best η": float(result.lrs[c]),
-        f"best {second}": float(result.second_values[r]),
+        "best second knob": f"{second} = {fmt(float(result.second_values[r]), 3)}",
         "steps to ε": str(int(result.steps_to[r, c])),
         "cells reaching ε": f"{100 * result.good_fraction:.0f} %",
         "good η span (decades)": round(result.good_decades, 2),

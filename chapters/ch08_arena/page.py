@@ -135,9 +135,9 @@ tell them apart.
         """
 On a landscape with several minima, *which* minimum a run reaches depends on where it
 starts and on how the optimizer moves. Each map colours a grid of starts by the minimum
-that racer ends in. Momentum can carry a run over a ridge into a neighbouring basin;
-a sign-based update can leap across. Click a map (or type a start) to race everyone
-from there.
+that racer ends in. Momentum can carry a run over a ridge into a neighbouring basin,
+so its map may look quite different from plain SGD's. Click a map (or type a start) to
+race everyone from there.
 """
     )
     lab_sections.basins_view(ps, setup, settings["threshold"])

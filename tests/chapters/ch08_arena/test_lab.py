@@ -14,6 +14,7 @@ from chapters.ch08_arena.lab_figures import (
 )
 from chapters.ch08_arena.link import parse_setup
 from engine import lab, landscapes, optimizers, schedules
+from kit.format import fmt
 
 
 def fake_fan(name, finals, steps=5):
@@ -80,7 +81,7 @@ def test_map_summary_and_sentence_name_the_best_cell():
     r, c = result.best_cell
     row = ll.map_summary(result)
     assert row["best η"] == pytest.approx(result.lrs[c])
-    assert row["best β"] == pytest.approx(result.second_values[r])
+    assert row["best second knob"] == f"β = {fmt(result.second_values[r], 3)}"
     assert row["steps to ε"] == str(result.steps_to[r, c])
     assert f"({result.steps_to[r, c]} steps)" in ll.map_sentence(result)
     fig = sensitivity_heatmap(result, steps=ll.MAP_STEPS)
