@@ -94,7 +94,12 @@ def plane_figure(
                 "tickvals": list(range(TENFOLD_MAX_DECADES + 1)),
                 "ticktext": [f"{10**k:,}" for k in range(TENFOLD_MAX_DECADES + 1)],
             },
-            hovertemplate="η %{customdata[0]:.3g}, β %{y:.3f}<br>"
+            # A clickable map hovers (and clicks) on its click grid: a heatmap under the
+            # pointer would take the click, and Streamlit reports no heatmap points.
+            hoverinfo="skip" if clickable else None,
+            hovertemplate=None
+            if clickable
+            else "η %{customdata[0]:.3g}, β %{y:.3f}<br>"
             + hover.replace("%{z:.4f}", "%{customdata[1]:.4f}")
             + "<extra></extra>",
             customdata=np.stack(
@@ -132,10 +137,17 @@ def plane_figure(
             go.Scatter(
                 x=f32(np.log10(lr_mesh).ravel()),
                 y=f32(beta_mesh.ravel()),
-                customdata=np.stack([lr_mesh.ravel(), beta_mesh.ravel()], axis=-1),
+                customdata=np.stack(
+                    [lr_mesh.ravel(), beta_mesh.ravel(), np.nan_to_num(rate, nan=1.0).ravel()],
+                    axis=-1,
+                ),
                 mode="markers",
-                marker={"size": 9, "opacity": 0, "symbol": "square"},
-                hoverinfo="skip",
+                marker={"size": 10, "opacity": 0, "symbol": "square"},
+                selected={"marker": {"opacity": 0}},
+                unselected={"marker": {"opacity": 0}},
+                hovertemplate="η %{customdata[0]:.3g}, β %{customdata[1]:.3f}<br>"
+                + hover.replace("%{z:.4f}", "%{customdata[2]:.4f}")
+                + "<br>click to run momentum here<extra></extra>",
                 showlegend=False,
                 name="click grid",
             )
