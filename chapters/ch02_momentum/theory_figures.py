@@ -152,6 +152,24 @@ def plane_figure(
                 name="click grid",
             )
         )
+    if chosen is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[math.log10(chosen[0])],
+                y=[chosen[1]],
+                mode="markers",
+                marker={
+                    "symbol": "circle",
+                    "size": 18,
+                    "color": CHOSEN_COLOR,
+                    "line": {"width": 2.5, "color": "#111111"},
+                },
+                name=CHOSEN_NAME,
+                hovertemplate=f"the run below: η = {chosen[0]:.4g}, β = {chosen[1]:.3f}"
+                "<extra></extra>",
+            )
+        )
+    # The star on top, inside the chosen point's ring when the run sits at the optimum.
     lr_star, beta_star = optimum
     fig.add_trace(
         go.Scatter(
@@ -169,23 +187,6 @@ def plane_figure(
             hovertemplate=f"optimum: η* = {lr_star:.4g}, β* = {beta_star:.4f}<extra></extra>",
         )
     )
-    if chosen is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[math.log10(chosen[0])],
-                y=[chosen[1]],
-                mode="markers",
-                marker={
-                    "symbol": "circle",
-                    "size": 12,
-                    "color": CHOSEN_COLOR,
-                    "line": {"width": 2.5, "color": "#111111"},
-                },
-                name=CHOSEN_NAME,
-                hovertemplate=f"the run below: η = {chosen[0]:.4g}, β = {chosen[1]:.3f}"
-                "<extra></extra>",
-            )
-        )
     tickvals, ticktext = lr_ticks(maps.lrs)
     base_layout(fig, title=title, height=height)
     fig.update_layout(

@@ -54,8 +54,10 @@ def go_to_optimum() -> None:
     """Put the run at momentum's best pair for the current κ (a κ change does this too)."""
     kappa = float(STATE.get(KAPPA_KEY, DEFAULT_KAPPA))
     forms = theory_logic.closed_forms(kappa)
-    STATE.set(LR_KEY, float(f"{forms.momentum_lr:.4g}"))
-    STATE.set(BETA_KEY, round(forms.momentum_beta, 3))
+    # Exact values: the optimum is a sharp corner of the plane (β rounded to 3 decimals
+    # at κ = 80 already slows the rate from 0.799 to 0.819).
+    STATE.set(LR_KEY, float(forms.momentum_lr))
+    STATE.set(BETA_KEY, float(forms.momentum_beta))
 
 
 def on_plane_click(lrs: np.ndarray, betas: np.ndarray):

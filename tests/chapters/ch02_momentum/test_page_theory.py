@@ -50,9 +50,7 @@ def test_section_shows_the_closed_forms(at):
     labels = {a["text"] for a in specs[0]["layout"]["annotations"]}
     assert {"<b>monotone</b>", "<b>oscillates</b>", "<b>diverges</b>"} <= labels
     # The run opens at the optimum.
-    assert at.number_input(key=key("theory:beta")).value == pytest.approx(
-        round(forms.momentum_beta, 3)
-    )
+    assert at.number_input(key=key("theory:beta")).value == pytest.approx(forms.momentum_beta)
 
 
 def test_keyboard_inputs_change_the_run(at):
@@ -71,9 +69,9 @@ def test_kappa_slider_reshapes_the_maps_and_moves_the_run(at):
     at.select_slider(key=key("theory:kappa")).set_value(400).run()
     assert not at.exception
     forms = tl.closed_forms(400)
-    assert at.number_input(key=key("theory:beta")).value == pytest.approx(
-        round(forms.momentum_beta, 3)
-    )
+    assert at.number_input(key=key("theory:beta")).value == pytest.approx(forms.momentum_beta)
     assert "κ = 400" in plane_specs(at)[0]["layout"]["title"]["text"]
-    assert f"β = {fmt(round(forms.momentum_beta, 3), 3)}" in run_title(at)
+    assert f"β = {fmt(forms.momentum_beta, 3)}" in run_title(at)
+    # The run sits exactly at the optimum: its predicted rate is √β*.
+    assert f"shrinking by {fmt(forms.momentum_rate, 4)} a step" in page_text(at)
     assert fmt(forms.momentum_beta, 4) in page_text(at)
