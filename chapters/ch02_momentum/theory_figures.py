@@ -40,11 +40,11 @@ def tenfold_steps(rate: np.ndarray) -> np.ndarray:
 
 
 def lr_ticks(lrs: np.ndarray) -> tuple[list[float], list[str]]:
-    """Tick positions (log₁₀ η) at 1, 2, 5 × 10ᵏ inside the grid, labelled with η."""
+    """Tick positions (log₁₀ η) at 1 and 3 × 10ᵏ inside the grid, labelled with η."""
     low, high = math.log10(lrs[0]), math.log10(lrs[-1])
     values, labels = [], []
     for exponent in range(math.floor(low), math.ceil(high) + 1):
-        for mantissa in (1, 2, 5):
+        for mantissa in (1, 3):  # sparse enough to stay readable on a phone
             value = mantissa * 10.0**exponent
             if low <= math.log10(value) <= high:
                 values.append(math.log10(value))
@@ -192,7 +192,7 @@ def plane_figure(
     fig.update_layout(
         plot_bgcolor=DIVERGED_FILL,
         showlegend=True,
-        legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0.0},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         clickmode="event+select",
         dragmode=False,

@@ -231,7 +231,7 @@ def run_view(run: theory_logic.PointRun, kappa: float) -> None:
             minima=land.minima,
             loss_fn=land.loss,
             animate_from=0,
-            title=f"{land.title}: the run at η = {fmt(run.lr, 3)}, β = {fmt(run.beta, 3)}",
+            title=f"κ = {fmt(kappa, 4)}: the run at η = {fmt(run.lr, 3)}, β = {fmt(run.beta, 3)}",
             height=440,
         )
         st.plotly_chart(fig, key=ps.key("theory:run"), config={"displayModeBar": False})
@@ -242,7 +242,8 @@ def run_view(run: theory_logic.PointRun, kappa: float) -> None:
             config={"displayModeBar": False},
         )
     st.caption(
-        "Press ▶ under the map to watch the run. The prediction counts only the rate; "
+        "Press ▶ under the map to watch the run. Losses below 10⁻¹⁰ are drawn at 10⁻¹⁰. "
+        "The prediction counts only the rate; "
         "the run also pays for where it starts and, near the optimum, for two equal "
         "eigenvalues (the error then falls like t·ρᵗ), so its count can differ by a few "
         "dozen steps while its slope matches the dashed line."
