@@ -173,7 +173,7 @@ def fan_map_figure(
     fig = landscape_figure(
         grid, start=start, minima=minima, log_color=log_color, title=title, height=height
     )
-    fig.update_layout(legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0.0})
+    fig.update_layout(legend={"orientation": "h", "y": -0.26, "yanchor": "top", "x": 0.0})
     for name, result in fans.items():
         xs, ys = fan_paths(result)
         fig.add_trace(
