@@ -6,12 +6,19 @@ Each is one batched engine call per optimizer (issue 15's targets, 2-core machin
   - seed fans: 32 seeds × 13 optimizers × 500 steps on the noisy ravine       ≤ 0.5 s
   - basins: 64×64 starts × 4 optimizers × 500 steps on Himmelblau             ≤ 2 s
 Each figure is the best of a few runs (the machine may be shared).
-Run: python benchmarks/lab.py
+
+Then the pages' sections that show them, rerun with warm caches (target ≤ 150 ms each,
+the median of a few AppTest reruns of the section alone): chapter 2's theory of the
+ravine, chapter 8's sensitivity maps, seed fans and basins.
+Run: python benchmarks/lab.py [--no-sections]
 """
 
 from __future__ import annotations
 
+import logging
+import statistics
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +70,62 @@ def all_basins():
     ]
 
 
+# Each section alone, as a tiny page script (AppTest runs it in-process).
+SECTION_SCRIPTS = {
+    "ch02 theory": """
+from chapters.ch02_momentum import theory_section
+theory_section.theory_of_the_ravine()
+""",
+    "ch08 maps": """
+from chapters.ch08_arena import lab_sections
+from chapters.ch08_arena.link import Setup
+lab_sections.sensitivity_maps_view(lab_sections.STATE, Setup(), 1e-3)
+""",
+    "ch08 fans": """
+from chapters.ch08_arena import lab_sections
+from chapters.ch08_arena.link import Setup
+from chapters.ch08_arena.logic import Entry
+setup = Setup()
+entries = [Entry(n, None, 0.01, "shared") for n in setup.optimizers]
+lab_sections.seed_fans_view(lab_sections.STATE, setup, entries, 1e-3)
+""",
+    "ch08 basins": """
+from chapters.ch08_arena import lab_sections
+from chapters.ch08_arena.link import Setup
+lab_sections.basins_view(lab_sections.STATE, Setup(), 1e-3)
+""",
+}
+
+
+def section_rerun_ms(script: str, repeats: int = 5) -> tuple[float, float]:
+    """(first run s, median warm rerun ms) of one section run alone in AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(script, default_timeout=300)
+    start = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError([e.value for e in at.exception])
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        at.run()
+        times.append(1000 * (time.perf_counter() - start))
+    return first, statistics.median(times)
+
+
+def sections() -> None:
+    logging.disable(logging.WARNING)  # AppTest's bare-mode chatter
+    reruns = {}
+    for label, script in SECTION_SCRIPTS.items():
+        first, warm = section_rerun_ms(script)
+        reruns[label] = warm
+        verdict = "ok" if warm <= 150 else "OVER"
+        print(f"  {label:14s} first {first:6.2f} s, rerun {warm:6.0f} ms   (≤ 150 ms: {verdict})")
+    print("sections: " + "; ".join(f"{k} rerun {v:.0f} ms" for k, v in reruns.items()))
+
+
 def main() -> None:
     figures = {}
     for label, fn, target in (
@@ -82,4 +145,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if "--no-sections" not in sys.argv:
+        sections()
     main()

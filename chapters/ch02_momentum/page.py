@@ -8,7 +8,7 @@ code from scratch, quiz.
 import numpy as np
 import streamlit as st
 
-from chapters.ch02_momentum import logic, quiz, sections
+from chapters.ch02_momentum import logic, quiz, sections, theory_section
 from core.nav import chapter_header, prev_next_links
 from engine import landscapes, optimizers
 from kit.code_panel import code_panel
@@ -136,6 +136,36 @@ st.markdown(
     "enough memory to smooth out noise and zig-zags, little enough to change course "
     "within a few dozen steps."
 )
+
+# --------------------------------------------------------------------------- theory
+st.header("The theory of the ravine")
+st.markdown(
+    "On this ravine the race above is not a matter of luck: it can be predicted. The loss "
+    "is two independent directions, each with its own curvature λ:"
+)
+st.latex(r"L(x, y) = \tfrac12\left(\lambda_{\max}\, x^2 + \lambda_{\min}\, y^2\right)")
+st.markdown(
+    """
+Plain gradient descent multiplies the distance in each direction by 1 − ηλ per step, so
+the worse of the two sets its speed. Momentum also remembers its last step, so in each
+direction it follows a two-term recursion:
+"""
+)
+st.latex(r"x_{t+1} = (1 + \beta - \eta\lambda)\, x_t - \beta\, x_{t-1}")
+st.markdown(
+    """
+The larger root (in size) of z² − (1 + β − ηλ) z + β = 0, worst over the two directions,
+is the **rate** ρ: the error shrinks by ρ every step. Complex or negative roots mean the
+run swings to and fro across the minimum (**oscillates**); real positive ones mean it
+creeps in from one side (**monotone**); ρ ≥ 1 means it **diverges**.
+
+The best settings have closed forms (Polyak, 1964), and they depend on the ravine only
+through its **condition number** κ = λ<sub>max</sub> / λ<sub>min</sub>. Slide κ and watch
+both maps reshape and the best β climb towards 1.
+""",
+    unsafe_allow_html=True,
+)
+theory_section.theory_of_the_ravine()
 
 # --------------------------------------------------------------------------- worked
 st.header("By hand: five steps of momentum")

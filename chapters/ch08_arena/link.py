@@ -49,6 +49,13 @@ MAX_SHOWN = 24  # characters of a bad value quoted back in a notice
 
 Point = tuple[float, float]
 
+# ---------------------------------------------------------------- schedules (issue 15)
+# Each racer's learning-rate schedule travels as its own key, sched_<optimizer>=
+# <schedule>:<warmup %>, read and written by chapters.ch08_arena.lab_logic
+# (parse_schedules / schedules_to_query); parse_setup only lets these keys through.
+SCHEDULE_KEY_PREFIX = "sched_"
+# ---------------------------------------------------------------- end of schedules
+
 
 def shared_lr_options() -> list[float]:
     return log_options(LR_LOW, LR_HIGH)
@@ -282,7 +289,7 @@ def parse_setup(query: Mapping[str, Any]) -> tuple[Setup, list[str]]:
 
     known = {"land", "opt", "lr", "noise", "batch", "seed", "start", "fair"} | IGNORED_KEYS
     for key in values:
-        if key not in known and not key.startswith("lr_"):
+        if key not in known and not key.startswith(("lr_", SCHEDULE_KEY_PREFIX)):
             problems.append(f"unknown parameter {_quote(key)}")
 
     setup = Setup(

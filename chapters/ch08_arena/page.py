@@ -8,7 +8,7 @@ step of every racer worked out, the caveat, code, quiz.
 import numpy as np
 import streamlit as st
 
-from chapters.ch08_arena import logic, quiz, sections
+from chapters.ch08_arena import lab_logic, lab_sections, logic, quiz, sections
 from core.nav import chapter_header, prev_next_links
 from engine import landscapes, optimizers
 from kit.code_panel import code_panel
@@ -56,6 +56,10 @@ st.latex(
     r"\qquad \xi_t \sim \mathcal N(0, I)"
 )
 
+st.subheader("The rules of a fair race")
+st.markdown("Every comparison on this page, the race and the checks below it, keeps four rules:")
+lab_sections.fairness_rules()
+
 
 @st.fragment
 def arena_fragment() -> None:
@@ -78,6 +82,7 @@ address, so you can share it.
             icon=":material/link_off:",
         )
     setup, settings = sections.setup_controls(ps)
+    lab_sections.schedule_controls(ps, setup.optimizers)
     entries = sections.race_view(ps, setup, settings)
 
     st.header("Learning-rate sensitivity")
@@ -101,6 +106,41 @@ largest to its smallest rate, is the number to compare.
         r"is the unbroken stretch of good rates around the best one, $\eta^*$."
     )
     sections.sensitivity_view(ps, setup, settings)
+
+    st.header("Sensitivity maps: two knobs at once")
+    st.markdown(
+        """
+The sweep varies the learning rate alone. Most optimizers have a second knob that
+matters as much: momentum's β, Adam's β₁, RMSProp's ρ. Each map below runs one racer at
+every combination of the two, from the arena's start, and colours each cell by how many
+steps it took to reach the finish line. A wide dark region means a forgiving optimizer;
+a thin one means you must tune both knobs together.
+"""
+    )
+    lab_sections.sensitivity_maps_view(ps, setup, settings["threshold"])
+
+    st.header("Seed fans: is the winner just lucky?")
+    st.markdown(
+        f"""
+With noisy gradients one race is one roll of the dice. Here every racer runs from
+{lab_logic.FAN_SEEDS} seeds, the same seeds for everyone, and the leaderboard ranks them by
+the median. When two racers' 10–90 % bands overlap the page says so: the seeds cannot
+tell them apart.
+"""
+    )
+    lab_sections.seed_fans_view(ps, setup, entries, settings["threshold"])
+
+    st.header("Basins of attraction")
+    st.markdown(
+        """
+On a landscape with several minima, *which* minimum a run reaches depends on where it
+starts and on how the optimizer moves. Each map colours a grid of starts by the minimum
+that racer ends in. Momentum can carry a run over a ridge into a neighbouring basin,
+so its map may look quite different from plain SGD's. Click a map (or type a start) to
+race everyone from there.
+"""
+    )
+    lab_sections.basins_view(ps, setup, settings["threshold"])
 
     st.header("What to notice")
     st.markdown(logic.LANDSCAPE_NOTES[setup.landscape])

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from chapters.ch08_arena import figures, logic
+from chapters.ch08_arena import figures, lab_sections, logic
 from chapters.ch08_arena.figures import payload_caps
 from chapters.ch08_arena.link import (
     BATCH_OPTIONS,
@@ -111,12 +111,14 @@ def apply_link(ps: PageState) -> list[str] | None:
         return None
     setup, problems = parse_setup(incoming)
     load_setup(ps, setup)
+    problems += lab_sections.load_schedules(ps, incoming, setup.optimizers)  # issue 15
     return problems
 
 
 def sync_link(ps: PageState, setup: Setup) -> dict[str, str]:
     """Write the set-up into the URL (only when it changed) and remember it."""
     query = setup_to_query(setup)
+    query |= lab_sections.schedule_query(ps, setup.optimizers)  # issue 15: schedules
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     ps.set("url:synced", query)
@@ -290,7 +292,7 @@ def sync_race(
                 ps,
                 RUN_PREFIX + name,
                 optimizer=name,
-                hyperparams={"lr": rates[name]},
+                hyperparams={"lr": lab_sections.race_lr(ps, name, rates[name])},
                 landscape=setup.landscape,
                 start=setup.start_point(),
                 noise=setup.noise_spec,
