@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import landscapes
-from kit.state import Run
+from kit.state import Run, landscape_of
 
 GRAD_TOL = 1e-3  # a gradient this small means the ball has stopped
 LOSS_TOL = 1e-6  # a loss this close to the floor counts as the minimum
@@ -156,7 +155,7 @@ def _bouncing(path: np.ndarray, window: int) -> bool:
 
 def run_status(run: Run) -> RunStatus:
     """The status badge of ``run`` from its history and the local slope and curvature."""
-    land = landscapes.get(run.landscape)
+    land = landscape_of(run.landscape)  # a built-in landscape or a typed formula
     with np.errstate(all="ignore"):
         grad_norm = float(np.linalg.norm(land.grad(run.params)))
         start_grad = float(np.linalg.norm(land.grad(run.path[0])))
