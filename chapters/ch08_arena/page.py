@@ -103,7 +103,7 @@ largest to its smallest rate, is the number to compare.
     sections.sensitivity_view(ps, setup, settings)
 
     st.header("What to notice")
-    st.markdown(logic.LANDSCAPE_NOTES[setup.landscape])
+    st.markdown(logic.LANDSCAPE_NOTES.get(setup.landscape, logic.FORMULA_NOTE))
     lines = sections.notice_lines(setup, entries, settings["threshold"])
     if lines:
         st.markdown("\n".join(f"- {line}" for line in lines))
