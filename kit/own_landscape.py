@@ -134,7 +134,7 @@ def marked_minima(land: landscapes.Landscape) -> tuple[tuple[float, float], ...]
     return tuple(local) or tuple(land.minima)
 
 
-def skewed(z: np.ndarray, ratio: float = 30.0) -> bool:
+def skewed(z: np.ndarray, ratio: float = 8.0) -> bool:
     """Whether a loss grid's heights are so uneven (steep walls, a flat floor) that a map
     coloured by height would be one colour: true when the range above the lowest value is
     over ``ratio`` times the median height above it (then colour by log height)."""
