@@ -146,7 +146,7 @@ def landscape_picker(
         label,
         names,
         default=default or names[0],
-        format_func=own_landscape.title,  # built-in titles, and "Your own formula"
+        format_func=own_landscape.title,  # built-in titles, and "Your formula"
     )
 
 

@@ -124,7 +124,7 @@ def landscape_explorer(
 ) -> None:
     """Draw the explorer (controls, landscape, status, loss curve) in a fragment.
 
-    ``formula=True`` adds "Your own formula" to the landscapes: a box to type one in
+    ``formula=True`` adds "Your formula" to the landscapes: a box to type one in
     (:mod:`kit.formula_box`), restored from and kept in the page's address.
     """
     choices = list(landscape_names) + ([own_landscape.FORMULA_CHOICE] if formula else [])
@@ -135,7 +135,8 @@ def landscape_explorer(
         link_problem = apply_link(ps, f"{name}:formula", f"{name}:landscape") if formula else None
         if link_problem:
             st.warning(link_problem, icon=":material/link_off:")
-        c1, c2, c3 = st.columns([3, 2, 4], vertical_alignment="bottom")
+        widths = [4, 2, 3] if formula else [3, 2, 4]  # room for a fourth landscape
+        c1, c2, c3 = st.columns(widths, vertical_alignment="bottom")
         with c1:
             land_name = controls.landscape_picker(ps, choices, name=f"{name}:landscape")
         with c2:

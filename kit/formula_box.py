@@ -1,7 +1,7 @@
 """The formula box: the learner types a landscape, its view box and a start.
 
 Drawn by a page (chapter 0's explorer, the arena) when its landscape picker says
-"Your own formula". Every field commits on Enter (or leaving it); the new formula is
+"Your formula". Every field commits on Enter (or leaving it); the new formula is
 checked and built in the widget's callback, and only a valid one replaces the landscape
 in use, so a typo shows a message naming the problem while the map, the runs and the
 start stay as they were. The landscape in use is a *formula key*
@@ -185,9 +185,9 @@ def formula_box(ps: PageState, prefix: str) -> str:
         ps.set(_field(prefix, "sy"), start[1])
 
     with st.container(border=True):
-        st.markdown("**Your own formula** — type a function of x and y, press Enter")
+        st.markdown("**Your formula**: type a function of x and y and press Enter")
         with st.container(horizontal=True, gap="small"):
-            st.caption("Examples:")
+            st.caption("Examples:", width="content")
             for i, example in enumerate(EXAMPLES):
                 st.button(
                     example.label,

@@ -30,8 +30,8 @@ from engine import formula, landscapes
 from engine.formula import FormulaError, FormulaSpec
 
 FORMULA_CHOICE = "formula"
-"""The landscape pickers' option "Your own formula" (the formula box says which one)."""
-FORMULA_TITLE = "Your own formula"
+"""The landscape pickers' option "Your formula" (the formula box says which one)."""
+FORMULA_TITLE = "Your formula"
 KEY_PREFIX = "formula?"
 
 

@@ -112,7 +112,7 @@ where the ball is; changing the landscape or the start begins again.
 """
 )
 st.markdown(
-    "Or pick **Your own formula** and type any function of x and y: the course works out "
+    "Or pick **Your formula** and type any function of x and y: the course works out "
     "its gradient for you and the ball rolls on it."
 )
 landscape_explorer(

@@ -347,7 +347,7 @@ LANDSCAPE_NOTES: dict[str, str] = {
 }
 
 FORMULA_NOTE = (
-    "Your own formula: nobody wrote these notes in advance, so read the race itself. Which "
+    "Your formula: nobody wrote these notes in advance, so read the race itself. Which "
     "racers reach the lowest minimum found, which settle in another basin (the “ends "
     "at” column), and which step into a blank patch where the formula is not a "
     "number and stop there, marked diverged?"

@@ -93,7 +93,7 @@ def load_setup(ps: PageState, setup: Setup) -> list[str]:
     ss = st.session_state
     problems = []
     if own_landscape.is_formula_key(setup.landscape):
-        try:  # into the formula box; the picker shows "Your own formula"
+        try:  # into the formula box; the picker shows "Your formula"
             spec = own_landscape.spec_of(setup.landscape)
             formula_box.load(ps, FORMULA_BOX, FormulaSpec(spec.formula, spec.bounds, setup.start))
             setup = dataclasses.replace(setup, landscape=FORMULA_CHOICE)

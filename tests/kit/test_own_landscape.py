@@ -67,7 +67,7 @@ def test_skewed_grids_ask_for_log_colours():
 
 
 def test_titles_and_refusals():
-    assert own_landscape.title(FORMULA_CHOICE) == "Your own formula"
+    assert own_landscape.title(FORMULA_CHOICE) == "Your formula"
     assert own_landscape.title("bowl") == landscapes.get("bowl").title
     with pytest.raises(FormulaError, match="constant"):
         own_landscape.get(formula_key("x - x", BOX))

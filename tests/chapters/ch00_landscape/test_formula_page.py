@@ -47,7 +47,7 @@ def test_typing_a_formula_redraws_the_map_and_typesets_it():
     at.button_group(key=k("explorer:landscape")).set_value("formula").run(timeout=TIMEOUT)
     ok(at)
     rosenbrock_map = explorer_map(at)
-    assert "Your own formula" in rosenbrock_map["layout"]["title"]["text"]
+    assert "Your formula" in rosenbrock_map["layout"]["title"]["text"]
     typed(at, EGG_CRATE)
     egg_map = explorer_map(at)
     assert egg_map["layout"]["images"] != rosenbrock_map["layout"]["images"]  # redrawn
