@@ -20,7 +20,7 @@ import streamlit as st
 
 from kit import clicks, controls, own_landscape, palette
 from kit.format import fmt, format_rate
-from kit.formula_box import apply_link, formula_box, sync_link
+from kit.formula_box import apply_link, formula_box, sync_link, typeset
 from kit.plots.curves import loss_curve_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
@@ -148,7 +148,7 @@ def landscape_explorer(
         if formula:
             chosen = land_name == own_landscape.FORMULA_CHOICE
             if chosen:  # the typed landscape's key stands in for a built-in name
-                land_name = formula_box(ps, f"{name}:formula")
+                land_name = formula_box(ps, f"{name}:formula", show_math=False)
             sync_link(ps, f"{name}:formula", chosen)
         land = landscape_of(land_name)
         run = sync_run(
@@ -187,5 +187,7 @@ def landscape_explorer(
             status_badge(run_status(run))
             loss_chart(ps, f"{name}:loss", [path_trace(run)], title="Loss per step", height=280)
         st.caption(f"**{land.title}.** {land.description}")
+        if own_landscape.is_formula_key(land_name):  # its formula and derivatives, typeset
+            typeset(land_name)
 
     explorer()

@@ -167,8 +167,9 @@ def sync_link(ps: PageState, prefix: str, chosen: bool) -> None:
         st.query_params.from_dict(wanted)
 
 
-def formula_box(ps: PageState, prefix: str) -> str:
-    """Draw the box (examples, formula, view box, start, message, typeset formula).
+def formula_box(ps: PageState, prefix: str, *, show_math: bool = True) -> str:
+    """Draw the box (examples, formula, view box, start, message, and with ``show_math``
+    the typeset formula: else the page calls :func:`typeset` where it wants it).
 
     Returns the formula key of the landscape in use: the last valid one.
     """
@@ -228,7 +229,8 @@ def formula_box(ps: PageState, prefix: str) -> str:
                 f"Not used: {error}. The map still shows the last formula that worked.",
                 icon=":material/error:",
             )
-        typeset(key)
+        if show_math:
+            typeset(key)
     return key
 
 
@@ -239,15 +241,12 @@ def typeset(key: str) -> None:
     gx, gy = land.gradient_latex
     hx, hy = land.hessian_latex
     too_long = r"\text{(too long to show)}"
-    st.latex(
-        r"\frac{\partial L}{\partial x} = " + (gx or too_long) + r",\qquad "
-        r"\frac{\partial L}{\partial y} = " + (gy or too_long)
-    )
+    # One equation a line: two side by side overflow a phone.
+    st.latex(r"\frac{\partial L}{\partial x} = " + (gx or too_long))
+    st.latex(r"\frac{\partial L}{\partial y} = " + (gy or too_long))
     with st.expander("Hessian diagonal (the curvature Sophia estimates)"):
-        st.latex(
-            r"\frac{\partial^2 L}{\partial x^2} = " + (hx or too_long) + r",\qquad "
-            r"\frac{\partial^2 L}{\partial y^2} = " + (hy or too_long)
-        )
+        st.latex(r"\frac{\partial^2 L}{\partial x^2} = " + (hx or too_long))
+        st.latex(r"\frac{\partial^2 L}{\partial y^2} = " + (hy or too_long))
     st.caption(minima_text(land, own_landscape.loss_offset(key)))
 
 
