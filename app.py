@@ -20,8 +20,8 @@ st.set_page_config(
     menu_items={"About": "An interactive course on how neural-network optimizers work."},
 )
 
-# A few phone-width rules (tables, equations); style-only HTML takes no room on the page.
-st.html(Path(__file__).parent / "core" / "phone.css")
+# The app's few style rules (equations, captions, phone widths); style-only HTML takes no room.
+st.html(Path(__file__).parent / "core" / "style.css")
 page = st.navigation(build_pages(), position="sidebar", expanded=True)
 restore_progress()  # a reload finds its quiz progress again (a cookie in the browser)
 sidebar_progress()

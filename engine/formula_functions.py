@@ -42,7 +42,7 @@ _MATH = {
 }
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)  # no arguments: one entry
 def functions() -> dict[str, Any]:
     """Function classes by the name a learner types (plus ``sign``, ``step``, ``delta``)."""
     import sympy as sp

@@ -139,14 +139,52 @@ def map_chart(
     on_point: Callable[[Point], None],
     hint_3d: str | None = DRAG_HINT,
     toolbar_3d: bool = True,
+    current: Point | None = None,
 ) -> None:
     """A landscape figure: in 2-D a click calls ``on_point`` with the point (clamped into
-    ``bounds``); in 3-D the surface can be turned (``toolbar_3d=False`` hides Plotly's
-    toolbar there too) and ``hint_3d`` (if any) says so under it."""
+    ``bounds``), and :func:`typed_point` beside it does the same from the keyboard; in
+    3-D the surface can be turned (``toolbar_3d=False`` hides Plotly's toolbar there too)
+    and ``hint_3d`` (if any) says so under it."""
     if view == "2d":
         clickable_chart(ps, name, fig, point_picker(bounds, on_point))
+        typed_point(ps, name, bounds=bounds, on_point=on_point, current=current)
     else:
         config = {} if toolbar_3d else {"config": {"displayModeBar": False}}
         st.plotly_chart(fig, key=ps.key(f"{name}:chart3d"), **config)
         if hint_3d:
             st.caption(hint_3d)
+
+
+def typed_point(
+    ps: PageState,
+    name: str,
+    *,
+    bounds: tuple[Point, Point],
+    on_point: Callable[[Point], None],
+    current: Point | None = None,
+) -> None:
+    """The keyboard's way to do what a click on map ``name`` does: type θ₁ and θ₂ and
+    press "Go". The point is clamped into ``bounds`` like a click; it counts as a click
+    (the chart's key changes), so the fields then show the new point."""
+    (x0, x1), (y0, y1) = (sorted(b) for b in bounds)
+    cx, cy = current if current is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
+    count = click_count(ps, name)
+    keys = [ps.key(f"{name}:typed:{axis}:{count}") for axis in ("x", "y")]
+
+    def go() -> None:
+        x, y = (st.session_state.get(k) for k in keys)
+        if x is None or y is None:
+            return
+        on_point((round(min(max(float(x), x0), x1), 3), round(min(max(float(y), y0), y1), 3)))
+        ps.set(f"{name}:clicks", count + 1)
+
+    with st.popover("Type a point", icon=":material/keyboard:", help="Instead of clicking"):
+        with st.form(ps.key(f"{name}:typed:form:{count}"), border=False):
+            left, right = st.columns(2)
+            left.number_input(
+                "θ₁", min_value=x0, max_value=x1, value=min(max(float(cx), x0), x1), key=keys[0]
+            )
+            right.number_input(
+                "θ₂", min_value=y0, max_value=y1, value=min(max(float(cy), y0), y1), key=keys[1]
+            )
+            st.form_submit_button("Go there", on_click=go)

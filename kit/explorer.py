@@ -91,6 +91,7 @@ def landscape_chart(
         bounds=landscape_of(landscape).bounds,
         on_point=lambda point: ps.set(f"start:{landscape}", point),
         hint_3d=hint_3d,
+        current=start_for(ps, landscape),
     )
 
 

@@ -53,3 +53,29 @@ SCHEDULE_COLORS: dict[str, str] = {
 def schedule_color(name: str) -> str:
     """The course colour of learning-rate schedule ``name`` (grey for an unknown name)."""
     return SCHEDULE_COLORS.get(name, FALLBACK_COLOR)
+
+
+# Colour alone does not tell racers apart for a colour-blind learner: each optimizer also
+# has its own line dash and marker symbol (13 optimizers, 6 dashes × 7 symbols, so no two
+# share both). Any other series drawn beside them takes a style by its position.
+LINE_DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+MARKER_SYMBOLS: tuple[str, ...] = (
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",
+    "x",
+    "star",
+    "triangle-down",
+)
+
+
+def series_style(index: int) -> tuple[str, str]:
+    """(line dash, marker symbol) of the ``index``-th series of a figure."""
+    return LINE_DASHES[index % len(LINE_DASHES)], MARKER_SYMBOLS[index % len(MARKER_SYMBOLS)]
+
+
+def optimizer_style(name: str) -> tuple[str, str]:
+    """(line dash, marker symbol) of optimizer ``name``, the same on every page."""
+    names = list(optimizers.NAMES)
+    return series_style(names.index(name)) if name in names else series_style(0)

@@ -33,7 +33,7 @@ from kit.state import advance, start_run
 STATE = controls.page_state(PAGE)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def parabola_table(eta: float, steps: int, x0: float = 0.0) -> dict[str, np.ndarray]:
     return worked.parabola(eta, steps, x0=x0)
 

@@ -56,10 +56,10 @@ from kit.plots.series import PathTrace, Point
 from kit.state import PageState
 
 # The engine work behind the charts and tables, cached across reruns and sessions.
-problem_grid = st.cache_data(show_spinner=False)(logic.problem_grid)
-variance_data = st.cache_data(show_spinner=False)(logic.variance_data)
-measured_variance = st.cache_data(show_spinner=False)(logic.measured_variance)
-escape_table = st.cache_data(show_spinner=False)(logic.escape_table)
+problem_grid = st.cache_data(show_spinner=False, max_entries=4)(logic.problem_grid)
+variance_data = st.cache_data(show_spinner=False, max_entries=64)(logic.variance_data)
+measured_variance = st.cache_data(show_spinner=False, max_entries=128)(logic.measured_variance)
+escape_table = st.cache_data(show_spinner=False, max_entries=32)(logic.escape_table)
 STATE = page_state(PAGE)
 
 
@@ -80,6 +80,7 @@ def point_map(name: str, fig: Any, target: str, bounds: tuple[Point, Point], vie
         on_point=point_setter(STATE, target),
         hint_3d="Drag to turn the surface. Switch to 2-D to click a new point.",
         toolbar_3d=False,
+        current=STATE.get(target),
     )
 
 

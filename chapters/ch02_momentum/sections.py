@@ -70,7 +70,7 @@ steady_vs_alternating = st.cache_data(show_spinner=False, max_entries=64)(
 )
 outlook = st.cache_data(show_spinner=False, max_entries=128)(logic.outlook)
 fastest_beta = st.cache_data(show_spinner=False, max_entries=64)(logic.fastest_beta)
-lesson_table = st.cache_data(show_spinner=False)(logic.lesson_table)
+lesson_table = st.cache_data(show_spinner=False, max_entries=1)(logic.lesson_table)
 overshoot = st.cache_data(show_spinner=False, max_entries=32)(logic.overshoot)
 
 

@@ -37,10 +37,10 @@ from kit.state import PageState, sync_run
 
 STATE = page_state(PAGE)
 # The engine work behind the page, cached across reruns and sessions.
-worked_tables = st.cache_data(show_spinner=False)(logic.worked_tables)
-side_by_side = st.cache_data(show_spinner=False)(logic.side_by_side)
-long_run = st.cache_data(show_spinner=False)(logic.long_run)
-memory_fraction = st.cache_data(show_spinner=False)(logic.memory_fraction)
+worked_tables = st.cache_data(show_spinner=False, max_entries=16)(logic.worked_tables)
+side_by_side = st.cache_data(show_spinner=False, max_entries=16)(logic.side_by_side)
+long_run = st.cache_data(show_spinner=False, max_entries=32)(logic.long_run)
+memory_fraction = st.cache_data(show_spinner=False, max_entries=32)(logic.memory_fraction)
 rate_history = st.cache_data(show_spinner=False, max_entries=24)(logic.rate_history)
 
 
