@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from engine.formula import FUNCTIONS, FormulaError, FormulaSpec, parse_params, to_params
@@ -109,6 +110,12 @@ def _on_start_edit(ps: PageState, prefix: str) -> None:
             f"the start ({fmt(sx)}, {fmt(sy)}) is outside the view box "
             f"x ∈ [{fmt(x0)}, {fmt(x1)}], y ∈ [{fmt(y0)}, {fmt(y1)}]",
         )
+    elif not np.isfinite(own_landscape.get(key).loss(np.array([sx, sy], dtype=float))):
+        ps.set(
+            _field(prefix, "error"),
+            f"the formula is not a number at the start ({fmt(sx)}, {fmt(sy)}): pick a start "
+            "in the coloured part of the map",
+        )
     else:
         ps.set(f"start:{key}", (float(sx), float(sy)))
         ps.pop(_field(prefix, "error"))
@@ -181,9 +188,10 @@ def formula_box(ps: PageState, prefix: str, *, show_math: bool = True) -> str:
         _fill_widgets(ps, prefix, own_landscape.spec_of(key), _start_of(ps, key))
     # A click on the map moves the start: show it in the start fields (the keyboard way).
     start = _start_of(ps, key)
-    if ps.get(_field(prefix, "error")) is None:
+    if start != ps.get(_field(prefix, "shown start")):  # moved by a click, not typed
         ps.set(_field(prefix, "sx"), start[0])
         ps.set(_field(prefix, "sy"), start[1])
+        ps.set(_field(prefix, "shown start"), start)
 
     with st.container(border=True):
         st.markdown("**Your formula**: type a function of x and y and press Enter")

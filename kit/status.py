@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kit import own_landscape
 from kit.state import Run, landscape_of
 
 GRAD_TOL = 1e-3  # a gradient this small means the ball has stopped
@@ -160,6 +161,15 @@ def run_status(run: Run) -> RunStatus:
         grad_norm = float(np.linalg.norm(land.grad(run.params)))
         start_grad = float(np.linalg.norm(land.grad(run.path[0])))
         curvature = float(np.min(land.hessian_diag(run.params)))
+    if run.diverged_at is not None and own_landscape.is_formula_key(run.landscape):
+        # A typed formula has gaps: a run can stop there without η being too large.
+        where = "at the start" if run.diverged_at == 0 else f"at step {run.diverged_at}"
+        return RunStatus(
+            "diverging",
+            "Diverged",
+            f"The loss stopped being a finite number {where}: the ball stepped into a gap "
+            "(where the formula is not a number) or flew off (η too large).",
+        )
     return classify_run(
         run.losses,
         diverged_at=run.diverged_at,
