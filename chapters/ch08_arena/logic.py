@@ -270,7 +270,12 @@ def first_step_table(
                 "step length ‖Δθ₁‖": float(np.linalg.norm(step)),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    # A start where a typed formula is not a number has no gradient: gaps, not "nan".
+    for column in table.columns.drop(["optimizer"], errors="ignore"):
+        values = table[column].astype(float)
+        table[column] = values.where(np.isfinite(values)).astype("Float64")
+    return table
 
 
 # --------------------------------------------------------------------------- what to notice
