@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from engine import landscapes
+from kit import own_landscape
 from kit import state as run_state
 from kit.format import format_rate
 from kit.options import log_options, nearest_option
@@ -146,7 +146,7 @@ def landscape_picker(
         label,
         names,
         default=default or names[0],
-        format_func=lambda n: landscapes.get(n).title,
+        format_func=own_landscape.title,  # built-in titles, and "Your formula"
     )
 
 

@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from engine import landscapes
-from kit import clicks, controls, palette
+from kit import clicks, controls, own_landscape, palette
 from kit.format import fmt, format_rate
+from kit.formula_box import apply_link, formula_box, sync_link, typeset
 from kit.plots.curves import loss_curve_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
 from kit.plots.series import Grid, PathTrace
-from kit.state import PageState, Run, sync_run
+from kit.state import PageState, Run, landscape_of, sync_run
 from kit.status import RunStatus, run_status
 
 GRID_N = 100  # contour / surface resolution (≤ 150 keeps the payload small)
@@ -35,7 +35,8 @@ CLICK_GRID_N = 40
 @st.cache_data(show_spinner=False, max_entries=32)
 def landscape_grid(name: str, n: int = GRID_N) -> Grid:
     """``landscape.grid(n)`` as float32, cached across reruns and sessions."""
-    xs, ys, z = landscapes.get(name).grid(n)
+    xs, ys, z = landscape_of(name).grid(n)  # a built-in landscape or a formula key's
+    z = np.where(np.isfinite(z), z, np.nan)  # a typed formula's non-finite patches: gaps
     return np.asarray(xs, np.float32), np.asarray(ys, np.float32), np.asarray(z, np.float32)
 
 
@@ -56,7 +57,7 @@ def start_for(ps: PageState, landscape: str) -> tuple[float, float]:
     """The start point chosen for ``landscape`` on this page (the landscape's default at first)."""
     start = ps.get(f"start:{landscape}")
     if start is None:
-        start = landscapes.get(landscape).start
+        start = landscape_of(landscape).start
     return float(start[0]), float(start[1])
 
 
@@ -87,7 +88,7 @@ def landscape_chart(
         name,
         fig,
         view,
-        bounds=landscapes.get(landscape).bounds,
+        bounds=landscape_of(landscape).bounds,
         on_point=lambda point: ps.set(f"start:{landscape}", point),
         hint_3d=hint_3d,
         current=start_for(ps, landscape),
@@ -120,24 +121,37 @@ def landscape_explorer(
     lr_default: float = 0.1,
     lr_range: tuple[float, float] = (0.001, 1.5),
     play_steps: int = 40,
+    formula: bool = False,
 ) -> None:
-    """Draw the explorer (controls, landscape, status, loss curve) in a fragment."""
+    """Draw the explorer (controls, landscape, status, loss curve) in a fragment.
+
+    ``formula=True`` adds "Your formula" to the landscapes: a box to type one in
+    (:mod:`kit.formula_box`), restored from and kept in the page's address.
+    """
+    choices = list(landscape_names) + ([own_landscape.FORMULA_CHOICE] if formula else [])
 
     @st.fragment
     def explorer() -> None:
         ps = controls.page_state(page)
-        c1, c2, c3 = st.columns([3, 2, 4], vertical_alignment="bottom")
+        link_problem = apply_link(ps, f"{name}:formula", f"{name}:landscape") if formula else None
+        if link_problem:
+            st.warning(link_problem, icon=":material/link_off:")
+        widths = [4, 2, 3] if formula else [3, 2, 4]  # room for a fourth landscape
+        c1, c2, c3 = st.columns(widths, vertical_alignment="bottom")
         with c1:
-            land_name = controls.landscape_picker(
-                ps, list(landscape_names), name=f"{name}:landscape"
-            )
+            land_name = controls.landscape_picker(ps, choices, name=f"{name}:landscape")
         with c2:
             view = controls.view_toggle(ps, name=f"{name}:view")
         with c3:
             lr = controls.lr_slider(
                 ps, f"{name}:lr", low=lr_range[0], high=lr_range[1], default=lr_default
             )
-        land = landscapes.get(land_name)
+        if formula:
+            chosen = land_name == own_landscape.FORMULA_CHOICE
+            if chosen:  # the typed landscape's key stands in for a built-in name
+                land_name = formula_box(ps, f"{name}:formula", show_math=False)
+            sync_link(ps, f"{name}:formula", chosen)
+        land = landscape_of(land_name)
         run = sync_run(
             ps,
             name,
@@ -156,10 +170,12 @@ def landscape_explorer(
                 view=view,
                 trajectories=[path_trace(run)],
                 start=run.start,
-                minima=land.minima,
+                minima=own_landscape.marked_minima(land),
                 saddles=land.saddles,
                 loss_fn=land.loss,
                 animate_from=run.play_from if run.play_from is not None else 0,
+                log_color=own_landscape.is_formula_key(land_name)
+                and own_landscape.skewed(landscape_grid(land_name)[2]),
                 click_grid=CLICK_GRID_N if view == "2d" else 0,
                 title=f"{land.title}: click anywhere to start there"
                 if view == "2d"
@@ -172,5 +188,7 @@ def landscape_explorer(
             status_badge(run_status(run))
             loss_chart(ps, f"{name}:loss", [path_trace(run)], title="Loss per step", height=280)
         st.caption(f"**{land.title}.** {land.description}")
+        if own_landscape.is_formula_key(land_name):  # its formula and derivatives, typeset
+            typeset(land_name)
 
     explorer()

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from engine import landscapes, optimizers, simulate
+from kit import own_landscape
 
 Point = tuple[float, float]
 Noise = tuple[float, int, int]  # (σ per example, batch size, seed) for landscapes.noisy
@@ -115,7 +116,7 @@ def landscape_of(name: str, noise: Noise | None = None) -> landscapes.Landscape:
     σ = 0 (or ``noise=None``) keeps the landscape as registered, so a landscape with
     built-in noise (``noisy_ravine``) keeps its own.
     """
-    land = landscapes.get(name)
+    land = own_landscape.get(name)  # a built-in landscape, or a typed formula's key
     if noise is None or float(noise[0]) <= 0:
         return land
     sigma, batch, seed = noise

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import landscapes
-from kit.state import Run
+from kit import own_landscape
+from kit.state import Run, landscape_of
 
 GRAD_TOL = 1e-3  # a gradient this small means the ball has stopped
 LOSS_TOL = 1e-6  # a loss this close to the floor counts as the minimum
@@ -186,11 +186,20 @@ def _bouncing(path: np.ndarray, window: int) -> bool:
 
 def run_status(run: Run) -> RunStatus:
     """The status badge of ``run`` from its history and the local slope and curvature."""
-    land = landscapes.get(run.landscape)
+    land = landscape_of(run.landscape)  # a built-in landscape or a typed formula
     with np.errstate(all="ignore"):
         grad_norm = float(np.linalg.norm(land.grad(run.params)))
         start_grad = float(np.linalg.norm(land.grad(run.path[0])))
         curvature = float(np.min(land.hessian_diag(run.params)))
+    if run.diverged_at is not None and own_landscape.is_formula_key(run.landscape):
+        # A typed formula has gaps: a run can stop there without η being too large.
+        where = "at the start" if run.diverged_at == 0 else f"at step {run.diverged_at}"
+        return RunStatus(
+            "diverging",
+            "Diverged",
+            f"The loss stopped being a finite number {where}: the ball stepped into a gap "
+            "(where the formula is not a number) or flew off (η too large).",
+        )
     return classify_run(
         run.losses,
         diverged_at=run.diverged_at,

@@ -111,8 +111,16 @@ anywhere on the contour map to start from there. Changing η mid-run carries on 
 where the ball is; changing the landscape or the start begins again.
 """
 )
+st.markdown(
+    "Or pick **Your formula** and type any function of x and y: the course works out "
+    "its gradient for you and the ball rolls on it."
+)
 landscape_explorer(
-    PAGE, optimizer="sgd", landscape_names=EXPLORER_LANDSCAPES, lr_range=EXPLORER_LR_RANGE
+    PAGE,
+    optimizer="sgd",
+    landscape_names=EXPLORER_LANDSCAPES,
+    lr_range=EXPLORER_LR_RANGE,
+    formula=True,
 )
 
 st.header("Three ways to fail")

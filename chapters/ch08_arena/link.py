@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import landscapes, optimizers
+from engine.formula import PARAM_KEYS, FormulaError, FormulaSpec, parse_params, to_params
+from kit import own_landscape
 from kit.format import optimizer_name
 from kit.options import log_options, nearest_option
-from kit.state import Noise
+from kit.state import Noise, landscape_of
 
 URL_PATH = "arena"
 
@@ -96,7 +98,7 @@ class Setup:
     def start_point(self) -> Point:
         if self.start is not None:
             return self.start
-        x, y = landscapes.get(self.landscape).start
+        x, y = landscape_of(self.landscape).start  # a built-in landscape or a formula key
         return float(x), float(y)
 
     def rate_for(self, name: str) -> float:
@@ -125,7 +127,10 @@ def setup_to_query(setup: Setup) -> dict[str, str]:
         query["batch"] = str(int(setup.batch))
         query["seed"] = str(int(setup.seed))
     start = setup.start_point()
-    query["start"] = f"{_num(start[0])},{_num(start[1])}"
+    if own_landscape.is_formula_key(setup.landscape):
+        query.update(formula_query(setup.landscape, start))
+    else:
+        query["start"] = f"{_num(start[0])},{_num(start[1])}"
     if setup.fair:
         query["fair"] = "1"
     return query
@@ -183,7 +188,7 @@ def parse_setup(query: Mapping[str, Any]) -> tuple[Setup, list[str]]:
     defaults = Setup()
 
     landscape = defaults.landscape
-    if "land" in values:
+    if "land" in values and values["land"] != FORMULA_LAND:
         if values["land"] in LANDSCAPES:
             landscape = values["land"]
         else:
@@ -265,7 +270,13 @@ def parse_setup(query: Mapping[str, Any]) -> tuple[Setup, list[str]]:
             seed = int(value)
 
     start = defaults.start
-    if "start" in values:
+    is_formula = values.get("land") == FORMULA_LAND or ("f" in values and "land" not in values)
+    if is_formula:  # the learner's own formula: its own fields, start included
+        landscape, start, formula_problems = parse_formula(values)
+        problems.extend(formula_problems)
+    elif "f" in values:
+        problems.append("a formula (f) came with a built-in landscape, so it was ignored")
+    if "start" in values and not is_formula:
         parts = values["start"].split(",")
         point = [_parse_float(p) for p in parts] if len(parts) == 2 else [None]
         (x0, x1), (y0, y1) = landscapes.get(landscape).bounds
@@ -288,6 +299,7 @@ def parse_setup(query: Mapping[str, Any]) -> tuple[Setup, list[str]]:
             problems.append(f"fair {_quote(values['fair'])} is not 1 or 0")
 
     known = {"land", "opt", "lr", "noise", "batch", "seed", "start", "fair"} | IGNORED_KEYS
+    known |= set(PARAM_KEYS)  # the formula's fields
     for key in values:
         if key not in known and not key.startswith(("lr_", SCHEDULE_KEY_PREFIX)):
             problems.append(f"unknown parameter {_quote(key)}")
@@ -304,3 +316,28 @@ def parse_setup(query: Mapping[str, Any]) -> tuple[Setup, list[str]]:
         fair=fair,
     )
     return setup, problems
+
+
+# --------------------------------------------------------------------------- the learner's formula
+# land=formula&f=...&xmin=...&xmax=...&ymin=...&ymax=...&sx=...&sy=... (engine.formula's
+# share-link fields); the arena's own "start" is not written for a formula.
+
+FORMULA_LAND = own_landscape.FORMULA_CHOICE
+
+
+def formula_query(key: str, start: Point) -> dict[str, str]:
+    """The ``land=formula`` fields of a share link for formula key ``key``."""
+    spec = own_landscape.spec_of(key)
+    return {"land": FORMULA_LAND, **to_params(FormulaSpec(spec.formula, spec.bounds, start))}
+
+
+def parse_formula(values: Mapping[str, str]) -> tuple[str, Point | None, list[str]]:
+    """The formula key, start and problems of a link's formula fields (no sympy: the
+    formula is only checked here; the page builds it). A refused formula leaves the
+    default landscape, with the reason as the problem."""
+    fields = {key: values[key] for key in PARAM_KEYS if key in values}
+    try:
+        spec = parse_params(fields)
+    except FormulaError as error:
+        return DEFAULT_LANDSCAPE, None, [f"the formula was refused: {error}"]
+    return own_landscape.formula_key(spec.formula, spec.bounds), spec.start, []

@@ -215,6 +215,9 @@ def leaderboard(entries: Sequence[Entry], threshold: float) -> pd.DataFrame:
         table.insert(0, "rank", range(1, len(table) + 1))
         for column in ("steps to threshold", "diverged at step"):
             table[column] = table[column].astype("Int64")
+        # A run that started where the loss is not a number has none: a gap, not "nan".
+        loss = table["loss now"].astype(float)
+        table["loss now"] = loss.where(np.isfinite(loss)).astype("Float64")
     return table
 
 
@@ -267,7 +270,12 @@ def first_step_table(
                 "step length ‖Δθ₁‖": float(np.linalg.norm(step)),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    # A start where a typed formula is not a number has no gradient: gaps, not "nan".
+    for column in table.columns.drop(["optimizer"], errors="ignore"):
+        values = table[column].astype(float)
+        table[column] = values.where(np.isfinite(values)).astype("Float64")
+    return table
 
 
 # --------------------------------------------------------------------------- what to notice
@@ -342,6 +350,13 @@ LANDSCAPE_NOTES: dict[str, str] = {
         "size controls below."
     ),
 }
+
+FORMULA_NOTE = (
+    "Your formula: nobody wrote these notes in advance, so read the race itself. Which "
+    "racers reach the lowest minimum found, which settle in another basin (the “ends "
+    "at” column), and which step into a blank patch where the formula is not a "
+    "number and stop there, marked diverged?"
+)
 
 RUN_PREFIX = "race:"
 
@@ -454,7 +469,7 @@ def forgiving_verdict(ranges: Mapping[str, ForgivingRange]) -> str:
 
 def quadratic_curvature(landscape: str) -> float | None:
     """Largest curvature of a quadratic landscape (the same everywhere), else None."""
-    land = landscapes.get(landscape)
+    land = landscape_of(landscape)  # a built-in landscape or a typed formula
     a = land.hessian_diag(np.asarray(land.start, dtype=np.float64))
     b = land.hessian_diag(np.array([0.37, -0.61]))
     if not np.allclose(a, b):

@@ -143,7 +143,7 @@ race everyone from there.
     lab_sections.basins_view(ps, setup, settings["threshold"])
 
     st.header("What to notice")
-    st.markdown(logic.LANDSCAPE_NOTES[setup.landscape])
+    st.markdown(logic.LANDSCAPE_NOTES.get(setup.landscape, logic.FORMULA_NOTE))
     lines = sections.notice_lines(setup, entries, settings["threshold"])
     if lines:
         st.markdown("\n".join(f"- {line}" for line in lines))

@@ -3,6 +3,7 @@ the race with its leaderboard, export and link, and the learning-rate sensitivit
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from chapters.ch08_arena import figures, lab_sections, logic
 from chapters.ch08_arena.figures import payload_caps
 from chapters.ch08_arena.link import (
     BATCH_OPTIONS,
+    DEFAULT_LANDSCAPE,
     DEFAULT_OPTIMIZERS,
     LANDSCAPES,
     LR_DEFAULT,
@@ -55,7 +57,8 @@ from chapters.ch08_arena.logic import (
     sensitivity_rows,
 )
 from engine import landscapes, optimizers, simulate
-from kit import controls, explorer
+from engine.formula import FormulaError, FormulaSpec
+from kit import controls, explorer, formula_box, own_landscape
 from kit.code_panel import run_snippet
 from kit.controls import page_state, persistent
 from kit.format import format_rate, optimizer_name
@@ -67,6 +70,13 @@ from kit.plots.series import Point
 from kit.state import Noise, PageState, advance, landscape_of, sync_run
 
 STATE = page_state(PAGE)
+FORMULA_BOX = "formula"  # the formula box's fields: "formula:text", "formula:xmin" …
+FORMULA_CHOICE = own_landscape.FORMULA_CHOICE
+
+
+def file_label(landscape: str) -> str:
+    """A landscape's name for a file name ("formula" for a typed one)."""
+    return FORMULA_CHOICE if own_landscape.is_formula_key(landscape) else landscape
 
 
 @st.cache_data(show_spinner=False, max_entries=160)
@@ -77,9 +87,19 @@ def cached_sweep(
     return run_sweep(name, landscape, noise, start, steps)
 
 
-def load_setup(ps: PageState, setup: Setup) -> None:
-    """Put a set-up into the arena's widgets (before they are drawn) and its start."""
+def load_setup(ps: PageState, setup: Setup) -> list[str]:
+    """Put a set-up into the arena's widgets (before they are drawn) and its start;
+    returns the problems met (a formula the engine refuses to build)."""
     ss = st.session_state
+    problems = []
+    if own_landscape.is_formula_key(setup.landscape):
+        try:  # into the formula box; the picker shows "Your formula"
+            spec = own_landscape.spec_of(setup.landscape)
+            formula_box.load(ps, FORMULA_BOX, FormulaSpec(spec.formula, spec.bounds, setup.start))
+            setup = dataclasses.replace(setup, landscape=FORMULA_CHOICE)
+        except FormulaError as error:
+            problems.append(f"the formula was refused: {error}")
+            setup = dataclasses.replace(setup, landscape=DEFAULT_LANDSCAPE, start=None)
     ss[ps.key("land")] = setup.landscape
     for name in optimizers.NAMES:
         ss[ps.key(f"opt:{name}")] = name in setup.optimizers
@@ -91,10 +111,13 @@ def load_setup(ps: PageState, setup: Setup) -> None:
     ss[ps.key("batch")] = setup.batch
     ss[ps.key("seed")] = setup.seed
     ss[ps.key("fair")] = setup.fair
+    if setup.landscape == FORMULA_CHOICE:
+        return problems  # the formula box holds its start
     if setup.start is None:
         ps.pop(f"start:{setup.landscape}")
     else:
         ps.set(f"start:{setup.landscape}", setup.start)
+    return problems
 
 
 def apply_link(ps: PageState) -> list[str] | None:
@@ -110,7 +133,7 @@ def apply_link(ps: PageState) -> list[str] | None:
     if not incoming or incoming == ps.get("url:synced"):
         return None
     setup, problems = parse_setup(incoming)
-    load_setup(ps, setup)
+    problems += load_setup(ps, setup)
     problems += lab_sections.load_schedules(ps, incoming, setup.optimizers)  # issue 15
     return problems
 
@@ -133,7 +156,9 @@ def on_fair_change() -> None:
 
 def setup_controls(ps: PageState) -> tuple[Setup, dict[str, Any]]:
     """Draw the arena's controls; return the set-up and the display settings."""
-    landscape = controls.landscape_picker(ps, list(LANDSCAPES), name="land")
+    landscape = controls.landscape_picker(ps, [*LANDSCAPES, FORMULA_CHOICE], name="land")
+    if landscape == FORMULA_CHOICE:  # the typed landscape's key stands in for a name
+        landscape = formula_box.formula_box(ps, FORMULA_BOX)
     st.markdown("**Racers** (each in its course colour on the charts)")
     with st.container(horizontal=True, gap="small"):
         chosen = [
@@ -338,12 +363,16 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         view=view,
         trajectories=traces,
         start=setup.start_point(),
-        minima=land.minima,
+        minima=own_landscape.marked_minima(land),
         saddles=land.saddles,
         loss_fn=land.loss,
         animate_from=min(plays) if plays else 0,
         click_grid=explorer.CLICK_GRID_N if view == "2d" else 0,
-        log_color=setup.landscape in LOG_COLOR,
+        log_color=setup.landscape in LOG_COLOR
+        or (
+            own_landscape.is_formula_key(setup.landscape)
+            and own_landscape.skewed(explorer.landscape_grid(setup.landscape)[2])
+        ),
         height=520 if view == "2d" else 540,
         frame_ms=round(400 / settings["speed"]),
         **payload_caps(len(traces)),
@@ -418,7 +447,7 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         st.download_button(
             "Download the race (CSV)",
             data=lambda done=tuple(entries): race_csv(done),  # built only when clicked
-            file_name=f"arena-{setup.landscape}-step{step}.csv",
+            file_name=f"arena-{file_label(setup.landscape)}-step{step}.csv",
             mime="text/csv",
             icon=":material/download:",
             on_click="ignore",

@@ -128,6 +128,7 @@ def landscape_image(
 
 
 _IMAGE_CACHE: dict[tuple, str] = {}
+GAP_RGB = (255.0, 255.0, 255.0)  # non-finite loss: a blank patch, a gap in the map
 _IMAGE_CACHE_SIZE = 64
 
 
@@ -157,6 +158,7 @@ def _landscape_png(
         dtype=np.float64,
     )
     rgb = lut[band]
+    rgb[~finite] = GAP_RGB  # where the loss is not a number (a typed formula's log of < 0)
     edge = np.zeros(band.shape, dtype=bool)
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
     edge[1:, :] |= band[1:, :] != band[:-1, :]
