@@ -126,7 +126,7 @@ def cached_fan(
     return lab_logic.fan(
         name,
         lr,
-        landscapes.get(landscape),
+        landscape_of(landscape),
         start,
         sigma,
         lab_logic.fan_seeds(first_seed),
@@ -172,7 +172,7 @@ def seed_fans_view(ps: PageState, setup: Setup, entries: Sequence[Entry], thresh
             config={"displayModeBar": False},
         )
     with right:
-        land = landscapes.get(setup.landscape)
+        land = landscape_of(setup.landscape)
         st.plotly_chart(
             memo_figure(
                 fan_map_figure,

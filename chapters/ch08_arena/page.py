@@ -6,6 +6,7 @@ step of every racer worked out, the caveat, code, quiz.
 """
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from chapters.ch08_arena import lab_logic, lab_sections, logic, quiz, sections
@@ -189,7 +190,10 @@ is the reason behind its wide forgiving range.
         )
         rms = table[table["optimizer"] == "RMSProp"]
         rho = optimizers.info("rmsprop").defaults["rho"]
-        size = abs(float(rms.iloc[0]["Δθ₁/η (x)"])) if not rms.empty else float("nan")
+        first = rms.iloc[0]["Δθ₁/η (x)"] if not rms.empty else None
+        size = (
+            abs(float(first)) if first is not None and pd.notna(first) else float("nan")
+        )  # <NA>: a gap
         if np.isclose(size, 1 / np.sqrt(1 - rho), rtol=1e-3):  # a clear, non-zero gradient
             st.markdown(
                 f"RMSProp's first step is {size:.4g} learning rates per coordinate, not 1: its "
