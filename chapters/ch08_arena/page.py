@@ -14,6 +14,8 @@ from engine import landscapes, optimizers
 from kit.code_panel import code_panel
 
 chapter_header(8)
+# A link that could not be used as it is says so here, where the page opens.
+sections.link_notice(sections.STATE)
 
 st.markdown(
     """
@@ -70,13 +72,6 @@ on from where each racer is, with its buffers intact. Every set-up is in the pag
 address, so you can share it.
 """
     )
-    problems = sections.apply_link(ps)
-    if problems:
-        st.warning(
-            "This link could not be used as it is, so these parts fell back to the "
-            "defaults: " + "; ".join(problems) + ".",
-            icon=":material/link_off:",
-        )
     setup, settings = sections.setup_controls(ps)
     entries = sections.race_view(ps, setup, settings)
 

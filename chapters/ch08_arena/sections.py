@@ -26,6 +26,7 @@ from chapters.ch08_arena.link import (
     Setup,
     own_lr_range,
     parse_setup,
+    parse_step,
     setup_to_query,
     share_path,
 )
@@ -64,7 +65,7 @@ from kit.plots.curves import loss_curve_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
 from kit.plots.series import Point
-from kit.state import Noise, PageState, advance, landscape_of, sync_run
+from kit.state import Noise, PageState, advance, landscape_of, replay_to, sync_run
 
 STATE = page_state(PAGE)
 
@@ -110,13 +111,40 @@ def apply_link(ps: PageState) -> list[str] | None:
     if not incoming or incoming == ps.get("url:synced"):
         return None
     setup, problems = parse_setup(incoming)
+    step, step_problems = parse_step(incoming)
     load_setup(ps, setup)
-    return problems
+    ps.set("url:step", step or 0)  # the race view replays the race to this step
+    return problems + step_problems
 
 
-def sync_link(ps: PageState, setup: Setup) -> dict[str, str]:
-    """Write the set-up into the URL (only when it changed) and remember it."""
-    query = setup_to_query(setup)
+def link_notice(ps: PageState) -> None:
+    """Restore the arena from the link (see :func:`apply_link`) and, when parts of the
+    link were unusable, say so where the page opens, in view."""
+    problems = apply_link(ps)
+    if problems:
+        st.warning(
+            "This link could not be used as it is, so these parts fell back to the "
+            "defaults: " + "; ".join(problems) + ".",
+            icon=":material/link_off:",
+        )
+
+
+def replay_linked_step(ps: PageState, entries: Sequence[Entry]) -> list[Entry]:
+    """After a link was opened: every racer recomputed to the step the link carries."""
+    step = ps.pop("url:step")
+    if step is None:
+        return list(entries)
+    replayed = []
+    for e in entries:
+        run = ps.update_run(RUN_PREFIX + e.optimizer, replay_to(e.run, step))
+        replayed.append(Entry(e.optimizer, run, e.lr, e.rate_source))
+    return replayed
+
+
+def sync_link(ps: PageState, setup: Setup, step: int = 0) -> dict[str, str]:
+    """Write the set-up and the race's step into the URL (only when they changed) and
+    remember them."""
+    query = setup_to_query(setup, step)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     ps.set("url:synced", query)
@@ -312,7 +340,7 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         for name in setup.optimizers
     }
     rates, sources = race_rates(setup, sweeps, threshold)
-    entries = sync_race(ps, setup, rates, sources)
+    entries = replay_linked_step(ps, sync_race(ps, setup, rates, sources))
     if not entries:
         st.info("Tick at least one racer above to start a race.", icon=":material/flag:")
         return entries
@@ -406,10 +434,10 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
     else:
         st.caption(f"Step {step}: nobody has reached loss ≤ {threshold:g} yet.")
 
-    query = sync_link(ps, setup)
+    query = sync_link(ps, setup, step)
     share, export = st.columns([3, 2], gap="medium")
     with share:
-        st.markdown("**Copy share link** (landscape, racers, rates, noise and start)")
+        st.markdown("**Copy share link** (landscape, racers, rates, noise, start and step)")
         st.code(share_link(query), language=None, wrap_lines=True)
     with export:
         st.markdown("**Export**")
