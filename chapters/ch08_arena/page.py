@@ -131,6 +131,7 @@ is the reason behind its wide forgiving range.
         st.dataframe(
             table,
             hide_index=True,
+            height="content",  # one row per racer, all in view
             column_config={
                 column: st.column_config.NumberColumn(format="%.4g")
                 for column in table.columns

@@ -358,8 +358,9 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
     step = max(e.run.steps for e in entries)
     fig = memo_figure(
         figures.tagged,
-        landscape_figure,
+        figures.without_legend,
         "arena:race",
+        landscape_figure,
         explorer.landscape_grid(setup.landscape),
         view=view,
         trajectories=traces,
@@ -374,6 +375,8 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         frame_ms=round(400 / settings["speed"]),
         **payload_caps(len(traces)),
     )
+    marks = ["★ minimum"] + (["✕ saddle point"] if land.saddles else []) + ["○ start"]
+    st.html(figures.racer_key_html([(t.label, t.color) for t in traces], marks))
     left, right = st.columns([3, 2], gap="medium")
     with left:
         where = "click the map to start there" if view == "2d" else "drag to turn the surface"
@@ -385,8 +388,9 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         st.markdown("**Loss per step** (dashed: the finish line)")
         loss_fig = memo_figure(
             figures.tagged,
-            loss_curve_figure,
+            figures.without_legend,
             "arena:loss",
+            loss_curve_figure,
             traces,
             log_y=True,
             threshold=threshold,
@@ -408,17 +412,25 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
     shown = board.copy()
     for column in ("steps to threshold", "diverged at step"):
         shown[column] = [("—" if pd.isna(v) else str(int(v))) for v in board[column]]
+    # Every racer's row in view (no inner scroll) and column widths that add up to less
+    # than a desktop page; on a phone the table scrolls sideways with the names pinned.
     st.dataframe(
         shown,
         hide_index=True,
+        height="content",
         column_config={
-            "rank": st.column_config.NumberColumn("#", width="small"),
-            "η": st.column_config.NumberColumn("η", format="%.3g"),
+            "rank": st.column_config.NumberColumn("#", width=36, pinned=True),
+            "optimizer": st.column_config.TextColumn("optimizer", width=96, pinned=True),
+            "η": st.column_config.NumberColumn("η", format="%.3g", width=64),
+            "η from": st.column_config.TextColumn("η from", width=128),
             "steps to threshold": st.column_config.TextColumn(
-                f"steps to loss ≤ {threshold:g}", help="First step at or below the finish line"
+                f"steps to loss ≤ {threshold:g}",
+                help="First step at or below the finish line",
+                width=136,
             ),
-            "loss now": st.column_config.NumberColumn("loss now", format="%.3e"),
-            "diverged at step": st.column_config.TextColumn("diverged at step"),
+            "loss now": st.column_config.NumberColumn("loss now", format="%.3e", width=92),
+            "diverged at step": st.column_config.TextColumn("diverged at", width=92),
+            "ends at": st.column_config.TextColumn("ends at (x, y)", width=160),
         },
         key=ps.key("race:board"),
     )
@@ -517,6 +529,7 @@ def sensitivity_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -
     st.dataframe(
         table,
         hide_index=True,
+        height="content",  # one row per racer, all in view
         column_config={
             "best η": st.column_config.NumberColumn(format="%.3g"),
             "final loss at best η": st.column_config.NumberColumn(format="%.2e"),
