@@ -317,7 +317,7 @@ FLOW_FADED = "#c9c9c9"
 FLOW_FONT_PX = 10.5
 FLOW_ROW_PX = 23  # height of one row: the figure grows with the tree
 FLOW_MARGIN_PX = 8
-FLOW_X_SPAN = 16.0  # depths shown across the width: x runs from -0.3 to this
+FLOW_X_SPAN = 18.0  # depths shown across the width: x runs from -0.8 to this
 FLOW_MARKER_PX = 18  # the largest marker (a node on the path)
 FLOW_ARROW = " → "  # between a node's answer and its label: "text → Fine-tuning?"
 
@@ -342,8 +342,9 @@ class FlowNode:
 
     @property
     def text(self) -> str:
-        """The row's text: the answer that leads here, then the node's label."""
-        return f"{self.answer}{FLOW_ARROW}{self.label}" if self.answer else self.label
+        """The row's text: the answer that leads here, then the node's label (after a
+        space that keeps it clear of the marker's outline)."""
+        return f" {self.answer}{FLOW_ARROW}{self.label}" if self.answer else f" {self.label}"
 
 
 @dataclass(frozen=True)
@@ -399,7 +400,7 @@ def flow_figure_parts(
 def flow_ranges(nodes: Sequence[FlowNode]) -> tuple[tuple[float, float], tuple[float, float]]:
     """The flowchart's x range and (reversed: row 0 on top) y range, in data units."""
     rows = max((n.y for n in nodes), default=0.0)
-    return (-0.3, FLOW_X_SPAN), (rows + 0.6, -0.6)
+    return (-0.8, FLOW_X_SPAN), (rows + 0.6, -0.6)
 
 
 def flow_height(nodes: Sequence[FlowNode], at_least: int = 0) -> int:

@@ -169,6 +169,7 @@ def test_no_two_flowchart_labels_overlap_and_none_is_cut_off(width):
     for i, a in enumerate(ids):
         marker, text = boxes[a]
         assert not flow_tree.overlaps(marker, text)
+        assert marker[0] >= 0, f"{a}'s marker is cut at the left edge"
         assert text[0] >= 0 and text[2] <= plot_width, f"{a}'s label runs off the chart"
         for b in ids[i + 1 :]:
             for box_a in boxes[a]:
@@ -190,7 +191,7 @@ def test_the_flowchart_gives_every_row_its_height():
     fig = figures.decision_tree_figure(nodes, edges, height=100)
     assert fig.layout.height >= len(TREE.nodes) * flow_tree.FLOW_ROW_PX
     assert figures.decision_tree_figure(nodes, edges, height=2000).layout.height == 2000
-    rows = [f"{n.answer} → {n.label}" for n in nodes if n.answer]
+    rows = [f" {n.answer} → {n.label}" for n in nodes if n.answer]
     assert set(fig.data[2].text) == set(rows)  # nothing on the path: no bold
 
 
