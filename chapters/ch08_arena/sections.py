@@ -65,7 +65,16 @@ from kit.plots.curves import loss_curve_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
 from kit.plots.series import Point
-from kit.state import Noise, PageState, advance, landscape_of, replay_to, sync_run
+from kit.state import (
+    Noise,
+    PageState,
+    Run,
+    advance,
+    landscape_of,
+    replay_to,
+    start_run,
+    sync_run,
+)
 
 STATE = page_state(PAGE)
 
@@ -129,6 +138,21 @@ def link_notice(ps: PageState) -> None:
         )
 
 
+@st.cache_data(show_spinner="Replaying the race to the step in the link…", max_entries=64)
+def replayed_run(
+    optimizer: str,
+    hyperparams: tuple[tuple[str, float], ...],
+    landscape: str,
+    start: Point,
+    noise: Noise | None,
+    step: int,
+) -> Run:
+    """A racer recomputed from its start to ``step`` (cached: a link shared with a class
+    is opened by many sessions, and a long race costs seconds to replay)."""
+    fresh = start_run(optimizer, dict(hyperparams), landscape, start, noise=noise)
+    return replay_to(fresh, step)
+
+
 def replay_linked_step(ps: PageState, entries: Sequence[Entry]) -> list[Entry]:
     """After a link was opened: every racer recomputed to the step the link carries."""
     step = ps.pop("url:step")
@@ -136,8 +160,13 @@ def replay_linked_step(ps: PageState, entries: Sequence[Entry]) -> list[Entry]:
         return list(entries)
     replayed = []
     for e in entries:
-        run = ps.update_run(RUN_PREFIX + e.optimizer, replay_to(e.run, step))
-        replayed.append(Entry(e.optimizer, run, e.lr, e.rate_source))
+        run = e.run
+        if run.steps != step:
+            settings = tuple(sorted(run.hyperparams.items()))
+            run = replayed_run(run.optimizer, settings, run.landscape, run.start, run.noise, step)
+        replayed.append(
+            Entry(e.optimizer, ps.update_run(RUN_PREFIX + e.optimizer, run), e.lr, e.rate_source)
+        )
     return replayed
 
 
