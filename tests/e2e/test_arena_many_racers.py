@@ -76,11 +76,11 @@ def test_a_reload_brings_the_race_back_to_the_same_step(arena):
         )
     wait_ready(arena, timeout=SLOW)
     before = arena.evaluate(BOARD)["rows"]
-    assert arena.get_by_text("Rosenbrock, step 3:").count() == 1
+    assert arena.locator("strong", has_text=", step 3:").count() == 1
 
     arena.reload(wait_until="domcontentloaded")
     wait_ready(arena, timeout=SLOW)
     assert exceptions_on(arena) == []
     assert "step=3" in arena.url
-    assert arena.get_by_text("Rosenbrock, step 3:").count() == 1
+    assert arena.locator("strong", has_text=", step 3:").count() == 1
     assert arena.evaluate(BOARD)["rows"] == before
