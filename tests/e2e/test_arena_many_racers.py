@@ -49,8 +49,9 @@ def test_thirteen_racers_leave_the_charts_their_height_and_the_board_its_rows(ar
     assert set(shares) >= {"arena:race", "arena:loss"}
     for meta in ("arena:race", "arena:loss"):
         assert shares[meta] >= 0.65, f"{meta}: the plot has only {shares[meta]:.0%} of its figure"
+    racers = len(optimizers.NAMES)
+    arena.wait_for_function(f"() => ({BOARD})().rows.length === {racers}", timeout=SLOW)
     board = arena.evaluate(BOARD)
-    assert len(board["rows"]) == len(optimizers.NAMES)
     assert board["sh"] <= board["ch"] + 1, "the leaderboard hides rows behind an inner scroll"
     if viewport is DESKTOP:
         assert board["sw"] <= board["cw"] + 1, "a leaderboard column is cut off"
@@ -75,6 +76,7 @@ def test_a_reload_brings_the_race_back_to_the_same_step(arena):
             timeout=SLOW,
         )
     wait_ready(arena, timeout=SLOW)
+    arena.wait_for_function(f"() => ({BOARD})().rows.length === 3", timeout=SLOW)
     before = arena.evaluate(BOARD)["rows"]
     assert arena.locator("strong", has_text=", step 3:").count() == 1
 
@@ -83,4 +85,6 @@ def test_a_reload_brings_the_race_back_to_the_same_step(arena):
     assert exceptions_on(arena) == []
     assert "step=3" in arena.url
     assert arena.locator("strong", has_text=", step 3:").count() == 1
+    # the grid fills its cells a moment after it appears
+    arena.wait_for_function(f"() => ({BOARD})().rows.length === {len(before)}", timeout=SLOW)
     assert arena.evaluate(BOARD)["rows"] == before
