@@ -11,18 +11,36 @@ from core.toc import CHAPTERS, PROGRESS_PAGE, SECTIONS, Chapter, chapter, neighb
 
 
 def build_pages() -> dict[str, list[st.Page]]:
-    """``st.navigation``'s input: pages grouped by section, chapter 0 the default."""
+    """``st.navigation``'s input: pages grouped by section, chapter 0 the default (served
+    at the root and at its own url_path)."""
     sections: dict[str, list[st.Page]] = {name: [] for name in SECTIONS}
     for ch in CHAPTERS:
+        default = ch.number == 0
         sections[ch.section].append(
             st.Page(
                 ch.file,
                 title=ch.label,
                 icon=ch.icon,
-                url_path=ch.url_path,
-                default=ch.number == 0,
+                # Streamlit serves the default page at the root and answers "page not
+                # found" at its url_path, so the root gets it and an alias (below) takes
+                # the chapter's own address.
+                url_path="" if default else ch.url_path,
+                default=default,
             )
         )
+    # Chapter 0 also at its natural address, /landscape: a hidden page running the same
+    # script. It comes after the visible one, so links by file (st.page_link,
+    # st.switch_page) still go to the root.
+    home = chapter(0)
+    sections[home.section].append(
+        st.Page(
+            home.file,
+            title=home.label,
+            icon=home.icon,
+            url_path=home.url_path,
+            visibility="hidden",
+        )
+    )
     sections[PROGRESS_PAGE["section"]].append(
         st.Page(
             PROGRESS_PAGE["file"],

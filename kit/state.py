@@ -220,6 +220,19 @@ def restart(run: Run, start: Point | None = None) -> Run:
     )
 
 
+def replay_to(run: Run, step: int) -> Run:
+    """``run`` recomputed from its start to ``step`` updates with its current settings (pure).
+
+    Runs are deterministic (gradient noise is seeded by step), so this is how a reload or
+    a shared link that says "step N" brings a race back: the same positions, losses and
+    buffers as stepping there. A run already at ``step`` is returned as it is.
+    """
+    step = max(0, min(int(step), MAX_STEPS))
+    if run.steps == step:
+        return run
+    return advance(restart(run), step)
+
+
 def buffers_at(run: Run, step: int) -> dict[str, np.ndarray]:
     """Buffers after ``step`` updates (needs ``record_buffers=True``; else the current ones)."""
     if not run.buffer_history:

@@ -3,6 +3,7 @@ on one map, and the tags the browser tests find charts by."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,6 +30,35 @@ def payload_caps(racers: int) -> dict[str, int]:
 def tagged(build: Callable[..., go.Figure], meta: str, *args: Any, **kwargs: Any) -> go.Figure:
     """``build(*args, **kwargs)`` with ``meta`` set (the browser tests find charts by it)."""
     return build(*args, **kwargs).update_layout(meta=meta)
+
+
+def without_legend(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """``build(*args, **kwargs)`` with no legend: with many racers a legend above the plot
+    wraps into rows that take the plot's height, so the arena names its racers in one
+    colour key beside the charts instead (:func:`racer_key_html`)."""
+    fig = build(*args, **kwargs)
+    fig.update_layout(showlegend=False, margin={"t": 12})
+    return fig
+
+
+def racer_key_html(items: Sequence[tuple[str, str]], extra: Sequence[str] = ()) -> str:
+    """A colour key that wraps at any width: one coloured dot and name per racer
+    (``(label, colour)`` pairs, from the engine), then the ``extra`` notes."""
+    chips = [
+        '<span style="white-space:nowrap;margin-right:0.9em">'
+        f'<span style="color:{html.escape(color)};font-size:1.2em">●</span> '
+        f"{html.escape(label)}</span>"
+        for label, color in items
+    ]
+    notes = [
+        f'<span style="white-space:nowrap;margin-right:0.9em;color:#555">{html.escape(n)}</span>'
+        for n in extra
+    ]
+    return (
+        '<div style="line-height:1.9;font-size:0.9rem" aria-label="colour key">'
+        + " ".join(chips + notes)
+        + "</div>"
+    )
 
 
 def lr_sensitivity_figure(

@@ -1,8 +1,11 @@
 """The arena's set-up and its share link: what a race is, as URL query parameters.
 
-:class:`Setup` with :func:`parse_setup` / :func:`setup_to_query`. A malformed link never
-raises: every bad field falls back to its default and is listed as a problem for the
-page to show. Pure: no Streamlit, no Plotly.
+:class:`Setup` with :func:`parse_setup` / :func:`setup_to_query`, and how far the race has
+gone (:data:`STEP_KEY`, read by :func:`parse_step`): runs are deterministic (noise is
+seeded), so a reload or a shared link recomputes the race to the same step. A malformed
+link never raises: every bad field falls back to its default and is listed as a problem
+for the page to show. Every key a link may carry is listed once, in :data:`LINK_KEYS`.
+Pure: no Streamlit, no Plotly.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from engine.formula import PARAM_KEYS, FormulaError, FormulaSpec, parse_params, 
 from kit import own_landscape
 from kit.format import optimizer_name
 from kit.options import log_options, nearest_option
-from kit.state import Noise, landscape_of
+from kit.state import MAX_STEPS, Noise, landscape_of
 
 URL_PATH = "arena"
 
@@ -47,6 +50,32 @@ SEED_MAX = 9999
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off"}
 IGNORED_KEYS = {"embed", "embed_options"}  # Streamlit's own query parameters
+STEP_KEY = "step"
+# Every query parameter the arena's link carries (a new one goes here, and into
+# setup_to_query and its parser): anything else in a link is reported as unknown.
+LINK_KEYS: dict[str, str] = {
+    "land": "the landscape",
+    "opt": "the racers, comma-separated",
+    "lr": "the shared learning rate",
+    "noise": "gradient noise σ per example",
+    "batch": "batch size B",
+    "seed": "noise seed",
+    "start": "the start point x,y",
+    "fair": "the fair-race switch, 1 or 0",
+    STEP_KEY: "how many steps the race has run",
+    # A typed formula (land=formula): engine.formula's share-link fields.
+    "f": "the formula L(x, y)",
+    "xmin": "the formula's view box, x from",
+    "xmax": "the formula's view box, x to",
+    "ymin": "the formula's view box, y from",
+    "ymax": "the formula's view box, y to",
+    "sx": "the formula's start, x",
+    "sy": "the formula's start, y",
+}
+LINK_PREFIXES: dict[str, str] = {
+    "lr_": "a racer's own learning rate, lr_<optimizer>",
+    "sched_": "a racer's schedule, sched_<optimizer>=<schedule>:<warmup %>",
+}
 MAX_SHOWN = 24  # characters of a bad value quoted back in a notice
 
 Point = tuple[float, float]
@@ -112,8 +141,9 @@ def _num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def setup_to_query(setup: Setup) -> dict[str, str]:
-    """The set-up as query parameters (the share link). Inverse of :func:`parse_setup`."""
+def setup_to_query(setup: Setup, step: int = 0) -> dict[str, str]:
+    """The set-up as query parameters (the share link), with the race's ``step`` when it
+    has begun. Inverse of :func:`parse_setup` and :func:`parse_step`."""
     query = {
         "land": setup.landscape,
         "opt": ",".join(setup.optimizers),
@@ -133,6 +163,8 @@ def setup_to_query(setup: Setup) -> dict[str, str]:
         query["start"] = f"{_num(start[0])},{_num(start[1])}"
     if setup.fair:
         query["fair"] = "1"
+    if int(step) > 0:
+        query[STEP_KEY] = str(int(step))
     return query
 
 
@@ -298,10 +330,12 @@ def parse_setup(query: Mapping[str, Any]) -> tuple[Setup, list[str]]:
         else:
             problems.append(f"fair {_quote(values['fair'])} is not 1 or 0")
 
-    known = {"land", "opt", "lr", "noise", "batch", "seed", "start", "fair"} | IGNORED_KEYS
-    known |= set(PARAM_KEYS)  # the formula's fields
     for key in values:
-        if key not in known and not key.startswith(("lr_", SCHEDULE_KEY_PREFIX)):
+        if (
+            key not in LINK_KEYS
+            and key not in IGNORED_KEYS
+            and not key.startswith(tuple(LINK_PREFIXES))
+        ):
             problems.append(f"unknown parameter {_quote(key)}")
 
     setup = Setup(
@@ -341,3 +375,20 @@ def parse_formula(values: Mapping[str, str]) -> tuple[str, Point | None, list[st
     except FormulaError as error:
         return DEFAULT_LANDSCAPE, None, [f"the formula was refused: {error}"]
     return own_landscape.formula_key(spec.formula, spec.bounds), spec.start, []
+
+
+def parse_step(query: Mapping[str, Any]) -> tuple[int | None, list[str]]:
+    """How many steps the link says the race has run, and the problems found.
+
+    None when the link does not say (a race not yet begun); a value that is not a whole
+    number in 0–:data:`kit.state.MAX_STEPS` gives step 0 and a problem. Pure and total.
+    """
+    if STEP_KEY not in query:
+        return None, []
+    text = _single(query[STEP_KEY])
+    value = _parse_int(text)
+    if value is None or not 0 <= value <= MAX_STEPS:
+        return 0, [
+            f"step {_quote(text)} is not a whole number 0–{MAX_STEPS}, so the race starts at step 0"
+        ]
+    return int(value), []

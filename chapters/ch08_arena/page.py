@@ -15,6 +15,8 @@ from engine import landscapes, optimizers
 from kit.code_panel import code_panel
 
 chapter_header(8)
+# A link that could not be used as it is says so here, where the page opens.
+sections.link_notice(sections.STATE)
 
 st.markdown(
     """
@@ -75,13 +77,6 @@ on from where each racer is, with its buffers intact. Every set-up is in the pag
 address, so you can share it.
 """
     )
-    problems = sections.apply_link(ps)
-    if problems:
-        st.warning(
-            "This link could not be used as it is, so these parts fell back to the "
-            "defaults: " + "; ".join(problems) + ".",
-            icon=":material/link_off:",
-        )
     setup, settings = sections.setup_controls(ps)
     lab_sections.schedule_controls(ps, setup.optimizers)
     entries = sections.race_view(ps, setup, settings)
@@ -177,6 +172,7 @@ is the reason behind its wide forgiving range.
         st.dataframe(
             table,
             hide_index=True,
+            height="content",  # one row per racer, all in view
             column_config={
                 column: st.column_config.NumberColumn(format="%.4g")
                 for column in table.columns

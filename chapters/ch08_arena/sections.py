@@ -28,6 +28,7 @@ from chapters.ch08_arena.link import (
     Setup,
     own_lr_range,
     parse_setup,
+    parse_step,
     setup_to_query,
     share_path,
 )
@@ -67,7 +68,16 @@ from kit.plots.curves import loss_curve_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
 from kit.plots.series import Point
-from kit.state import Noise, PageState, advance, landscape_of, sync_run
+from kit.state import (
+    Noise,
+    PageState,
+    Run,
+    advance,
+    landscape_of,
+    replay_to,
+    start_run,
+    sync_run,
+)
 
 STATE = page_state(PAGE)
 FORMULA_BOX = "formula"  # the formula box's fields: "formula:text", "formula:xmin" …
@@ -133,14 +143,61 @@ def apply_link(ps: PageState) -> list[str] | None:
     if not incoming or incoming == ps.get("url:synced"):
         return None
     setup, problems = parse_setup(incoming)
+    step, step_problems = parse_step(incoming)
     problems += load_setup(ps, setup)
     problems += lab_sections.load_schedules(ps, incoming, setup.optimizers)  # issue 15
-    return problems
+    ps.set("url:step", step or 0)  # the race view replays the race to this step
+    return problems + step_problems
 
 
-def sync_link(ps: PageState, setup: Setup) -> dict[str, str]:
-    """Write the set-up into the URL (only when it changed) and remember it."""
-    query = setup_to_query(setup)
+def link_notice(ps: PageState) -> None:
+    """Restore the arena from the link (see :func:`apply_link`) and, when parts of the
+    link were unusable, say so where the page opens, in view."""
+    problems = apply_link(ps)
+    if problems:
+        st.warning(
+            "This link could not be used as it is, so these parts fell back to the "
+            "defaults: " + "; ".join(problems) + ".",
+            icon=":material/link_off:",
+        )
+
+
+@st.cache_data(show_spinner="Replaying the race to the step in the link…", max_entries=64)
+def replayed_run(
+    optimizer: str,
+    hyperparams: tuple[tuple[str, float], ...],
+    landscape: str,
+    start: Point,
+    noise: Noise | None,
+    step: int,
+) -> Run:
+    """A racer recomputed from its start to ``step`` (cached: a link shared with a class
+    is opened by many sessions, and a long race costs seconds to replay)."""
+    fresh = start_run(optimizer, dict(hyperparams), landscape, start, noise=noise)
+    return replay_to(fresh, step)
+
+
+def replay_linked_step(ps: PageState, entries: Sequence[Entry]) -> list[Entry]:
+    """After a link was opened: every racer recomputed to the step the link carries."""
+    step = ps.pop("url:step")
+    if step is None:
+        return list(entries)
+    replayed = []
+    for e in entries:
+        run = e.run
+        if run.steps != step:
+            settings = tuple(sorted(run.hyperparams.items()))
+            run = replayed_run(run.optimizer, settings, run.landscape, run.start, run.noise, step)
+        replayed.append(
+            Entry(e.optimizer, ps.update_run(RUN_PREFIX + e.optimizer, run), e.lr, e.rate_source)
+        )
+    return replayed
+
+
+def sync_link(ps: PageState, setup: Setup, step: int = 0) -> dict[str, str]:
+    """Write the set-up and the race's step into the URL (only when they changed) and
+    remember them."""
+    query = setup_to_query(setup, step)
     query |= lab_sections.schedule_query(ps, setup.optimizers)  # issue 15: schedules
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
@@ -339,7 +396,7 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         for name in setup.optimizers
     }
     rates, sources = race_rates(setup, sweeps, threshold)
-    entries = sync_race(ps, setup, rates, sources)
+    entries = replay_linked_step(ps, sync_race(ps, setup, rates, sources))
     if not entries:
         st.info("Tick at least one racer above to start a race.", icon=":material/flag:")
         return entries
@@ -357,8 +414,9 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
     step = max(e.run.steps for e in entries)
     fig = memo_figure(
         figures.tagged,
-        landscape_figure,
+        figures.without_legend,
         "arena:race",
+        landscape_figure,
         explorer.landscape_grid(setup.landscape),
         view=view,
         trajectories=traces,
@@ -377,6 +435,8 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         frame_ms=round(400 / settings["speed"]),
         **payload_caps(len(traces)),
     )
+    marks = ["★ minimum"] + (["✕ saddle point"] if land.saddles else []) + ["○ start"]
+    st.html(figures.racer_key_html([(t.label, t.color) for t in traces], marks))
     left, right = st.columns([3, 2], gap="medium")
     with left:
         where = "click the map to start there" if view == "2d" else "drag to turn the surface"
@@ -388,8 +448,9 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
         st.markdown("**Loss per step** (dashed: the finish line)")
         loss_fig = memo_figure(
             figures.tagged,
-            loss_curve_figure,
+            figures.without_legend,
             "arena:loss",
+            loss_curve_figure,
             traces,
             log_y=True,
             threshold=threshold,
@@ -411,17 +472,25 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
     shown = board.copy()
     for column in ("steps to threshold", "diverged at step"):
         shown[column] = [("—" if pd.isna(v) else str(int(v))) for v in board[column]]
+    # Every racer's row in view (no inner scroll) and column widths that add up to less
+    # than a desktop page; on a phone the table scrolls sideways with the names pinned.
     st.dataframe(
         shown,
         hide_index=True,
+        height="content",
         column_config={
-            "rank": st.column_config.NumberColumn("#", width="small"),
-            "η": st.column_config.NumberColumn("η", format="%.3g"),
+            "rank": st.column_config.NumberColumn("#", width=36, pinned=True),
+            "optimizer": st.column_config.TextColumn("optimizer", width=96, pinned=True),
+            "η": st.column_config.NumberColumn("η", format="%.3g", width=64),
+            "η from": st.column_config.TextColumn("η from", width=128),
             "steps to threshold": st.column_config.TextColumn(
-                f"steps to loss ≤ {threshold:g}", help="First step at or below the finish line"
+                f"steps to loss ≤ {threshold:g}",
+                help="First step at or below the finish line",
+                width=136,
             ),
-            "loss now": st.column_config.NumberColumn("loss now", format="%.3e"),
-            "diverged at step": st.column_config.TextColumn("diverged at step"),
+            "loss now": st.column_config.NumberColumn("loss now", format="%.3e", width=92),
+            "diverged at step": st.column_config.TextColumn("diverged at", width=92),
+            "ends at": st.column_config.TextColumn("ends at (x, y)", width=160),
         },
         key=ps.key("race:board"),
     )
@@ -437,10 +506,10 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
     else:
         st.caption(f"Step {step}: nobody has reached loss ≤ {threshold:g} yet.")
 
-    query = sync_link(ps, setup)
+    query = sync_link(ps, setup, step)
     share, export = st.columns([3, 2], gap="medium")
     with share:
-        st.markdown("**Copy share link** (landscape, racers, rates, noise and start)")
+        st.markdown("**Copy share link** (landscape, racers, rates, noise, start and step)")
         st.code(share_link(query), language=None, wrap_lines=True)
     with export:
         st.markdown("**Export**")
@@ -520,6 +589,7 @@ def sensitivity_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -
     st.dataframe(
         table,
         hide_index=True,
+        height="content",  # one row per racer, all in view
         column_config={
             "best η": st.column_config.NumberColumn(format="%.3g"),
             "final loss at best η": st.column_config.NumberColumn(format="%.2e"),

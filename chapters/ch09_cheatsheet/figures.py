@@ -9,7 +9,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from chapters.ch09_cheatsheet.logic import SpreadRow
-from chapters.ch09_cheatsheet.tree import FLOW_FADED, FLOW_PATH_COLOR, FlowEdge, FlowNode
+from chapters.ch09_cheatsheet.tree import (
+    FLOW_FADED,
+    FLOW_FONT_PX,
+    FLOW_MARGIN_PX,
+    FLOW_MARKER_PX,
+    FLOW_PATH_COLOR,
+    FlowEdge,
+    FlowNode,
+    flow_height,
+    flow_ranges,
+)
 from kit import palette
 from kit.plots.base import base_layout, decade_ticks
 from kit.plots.curves import schedule_figure
@@ -24,12 +34,16 @@ def decision_tree_figure(
     title: str | None = None,
     height: int = 460,
 ) -> go.Figure:
-    """The decision flowchart: the taken ``path`` (node ids from the root) drawn in colour.
+    """The decision flowchart as an indented outline: the taken ``path`` (node ids from
+    the root) drawn in colour.
 
-    Traces, in order: faded edges, path edges, edge labels, nodes. Nodes on the path and
-    the answers open at its end stay bright; the rest fade. The label and node traces
-    carry node ids as ``customdata`` (a click on an edge label picks the node it leads
-    to); the edge traces carry none, so a click on a line picks nothing.
+    One row per node (see :func:`chapters.ch09_cheatsheet.tree.flow_layout`), so no two
+    labels share a line at any width; the figure is at least ``height`` tall and grows
+    to give each row its room. Traces, in order: faded edges, path edges, the rows'
+    texts (the answer leading to a node, then its label), nodes. Nodes on the path and
+    the answers open at its end stay bright; the rest fade. The text and node traces
+    carry node ids as ``customdata`` (a click on a row picks its node); the edge traces
+    carry none, so a click on a line picks nothing.
     """
     where = {n.id: (n.x, n.y) for n in nodes}
     on_path = set(path)
@@ -47,8 +61,8 @@ def decision_tree_figure(
             if ((e.parent, e.child) in path_edges) != chosen:
                 continue
             (x0, y0), (x1, y1) = where[e.parent], where[e.child]
-            xm = x0 + 0.3  # an elbow: a short way across, down to the child's row, along it
-            xs += [x0, xm, xm, x1, None]
+            # An elbow: down from the question to the answer's row, then across to it.
+            xs += [x0, x0, x0, x1, None]
             ys += [y0, y0, y1, y1, None]
         return xs, ys
 
@@ -69,50 +83,62 @@ def decision_tree_figure(
                 showlegend=False,
             )
         )
-    labelled = [e for e in edges if e.label and e.child in where and e.parent in where]
+    is_on = [n.id in on_path for n in nodes]
+    is_bright = [n.id in bright for n in nodes]
+    sizes = [FLOW_MARKER_PX if on else 13 for on in is_on]
+    answered = [
+        (n, on, b, size)
+        for n, on, b, size in zip(nodes, is_on, is_bright, sizes, strict=True)
+        if n.answer
+    ]
+
+    def row_color(on: bool, lit: bool) -> str:
+        return FLOW_PATH_COLOR if on else ("#1f2933" if lit else "#a0a0a0")
+
+    # Each answered node's row text, beside an invisible marker of the node's size (so
+    # the text starts clear of the visible marker drawn over it).
     fig.add_trace(
         go.Scatter(
-            x=[where[e.parent][0] + 0.33 for e in labelled],
-            y=[where[e.child][1] for e in labelled],
-            mode="text",
-            text=[f"<b>{e.label}</b>" if e.child in on_path else e.label for e in labelled],
-            textposition="top right",
+            x=[n.x for n, *_ in answered],
+            y=[n.y for n, *_ in answered],
+            mode="markers+text",
+            text=[f"<b>{n.text}</b>" if on else n.text for n, on, *_ in answered],
+            textposition="middle right",
             textfont={
-                "size": 10,
-                "color": [
-                    FLOW_PATH_COLOR
-                    if e.child in on_path
-                    else ("#333" if e.child in open_children else "#aaa")
-                    for e in labelled
-                ],
+                "size": FLOW_FONT_PX,
+                "color": [row_color(on, lit) for _, on, lit, _ in answered],
             },
-            customdata=[e.child for e in labelled],
-            hovertemplate="answer: %{text}<extra>click to choose</extra>",
+            marker={"size": [size for *_, size in answered], "opacity": 0},
+            customdata=[n.id for n, *_ in answered],
+            hovertext=[n.hover or n.label for n, *_ in answered],
+            hovertemplate="%{hovertext}<extra>click to go here</extra>",
+            selected={"marker": {"opacity": 0}},
+            unselected={"marker": {"opacity": 0}},
             name="answers",
             showlegend=False,
         )
     )
-    is_on = [n.id in on_path for n in nodes]
-    is_bright = [n.id in bright for n in nodes]
     fig.add_trace(
         go.Scatter(
             x=[n.x for n in nodes],
             y=[n.y for n in nodes],
             mode="markers+text",
+            # The root has no answer row: its question is written beside its marker.
             text=[
-                f"<b>{n.label}</b>" if on else n.label for n, on in zip(nodes, is_on, strict=True)
+                ("" if n.answer else (f"<b>{n.text}</b>" if on else n.text))
+                for n, on in zip(nodes, is_on, strict=True)
             ],
-            textposition=[n.text_position for n in nodes],
+            textposition="middle right",
             textfont={
-                "size": 10.5,
-                "color": ["#1f2933" if b else "#a0a0a0" for b in is_bright],
+                "size": FLOW_FONT_PX,
+                "color": [row_color(on, b) for on, b in zip(is_on, is_bright, strict=True)],
             },
             customdata=[n.id for n in nodes],
             hovertext=[n.hover or n.label for n in nodes],
             hovertemplate="%{hovertext}<extra>click to go here</extra>",
             marker={
                 "symbol": ["diamond" if n.kind == "question" else "circle" for n in nodes],
-                "size": [18 if on else 13 for on in is_on],
+                "size": sizes,
                 "color": [
                     n.color if b else FLOW_FADED for n, b in zip(nodes, is_bright, strict=True)
                 ],
@@ -128,15 +154,16 @@ def decision_tree_figure(
             showlegend=False,
         )
     )
-    base_layout(fig, title=title, height=height)
-    xs = [n.x for n in nodes] or [0.0]
-    ys = [n.y for n in nodes] or [0.0]
-    fig.update_xaxes(visible=False, range=[min(xs) - 0.6, max(xs) + 2.9], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[max(ys) + 0.7, min(ys) - 0.9], fixedrange=True)
+    figure_height = flow_height(nodes, at_least=height)
+    base_layout(fig, title=title, height=figure_height)
+    x_range, y_range = flow_ranges(nodes)
+    fig.update_xaxes(visible=False, range=list(x_range), fixedrange=True)
+    fig.update_yaxes(visible=False, range=list(y_range), fixedrange=True)
+    margin = FLOW_MARGIN_PX
     fig.update_layout(
         clickmode="event+select",
         dragmode=False,
-        margin={"l": 4, "r": 4, "t": 40 if title else 8, "b": 4},
+        margin={"l": margin, "r": margin, "t": 40 if title else margin, "b": margin},
         plot_bgcolor="rgba(0,0,0,0)",
     )
     return fig

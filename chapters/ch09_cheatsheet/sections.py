@@ -91,7 +91,7 @@ def flowchart() -> None:
         st.caption(
             "Diamonds are questions, circles are recommendations (in each optimizer's colour). "
             "Click any node to jump there; your path is drawn in red, the answers open at its "
-            "end are labelled, the rest is faded."
+            "end stay dark, the rest is faded. Each row reads: answer → where it leads."
         )
         left, right = st.columns([1, 1], gap="large")
         with left:

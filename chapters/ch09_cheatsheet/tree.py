@@ -13,8 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from engine import optimizers, schedules
 from kit import palette
 
@@ -312,13 +310,24 @@ FLOW_PATH_COLOR = "#d1495b"  # the taken path through the decision flowchart
 FLOW_QUESTION_COLOR = "#2f6690"
 FLOW_FADED = "#c9c9c9"
 
+# The flowchart is an indented outline: one row per node (depth-first, a question above
+# its answers), indented by depth, each row's text to the right of its marker. Rows
+# never share a line, so labels cannot overlap at any width; the indent (in data units)
+# is small enough that the longest row still fits a phone's 400 px.
+FLOW_FONT_PX = 10.5
+FLOW_ROW_PX = 23  # height of one row: the figure grows with the tree
+FLOW_MARGIN_PX = 8
+FLOW_X_SPAN = 18.0  # depths shown across the width: x runs from -0.8 to this
+FLOW_MARKER_PX = 18  # the largest marker (a node on the path)
+FLOW_ARROW = " → "  # between a node's answer and its label: "text → Fine-tuning?"
+
 
 @dataclass(frozen=True)
 class FlowNode:
     """One node of the decision flowchart, already placed (``x`` = depth, ``y`` = row).
 
     ``kind`` is ``"question"`` (drawn as a diamond) or ``"recommendation"`` (a circle in
-    the optimizer's colour).
+    the optimizer's colour). ``answer`` is the answer that leads here (the root has none).
     """
 
     id: str
@@ -328,7 +337,14 @@ class FlowNode:
     kind: str = "question"
     color: str = FLOW_QUESTION_COLOR
     hover: str = ""
-    text_position: str = "top center"
+    text_position: str = "middle right"
+    answer: str = ""
+
+    @property
+    def text(self) -> str:
+        """The row's text: the answer that leads here, then the node's label (after a
+        space that keeps it clear of the marker's outline)."""
+        return f" {self.answer}{FLOW_ARROW}{self.label}" if self.answer else f" {self.label}"
 
 
 @dataclass(frozen=True)
@@ -341,26 +357,17 @@ class FlowEdge:
 
 
 def flow_layout(tree: DecisionTree) -> dict[str, tuple[float, float]]:
-    """(x, y) of every node: x is the depth (every leaf in the last column), y a row.
+    """(x, y) of every node: x is its depth, y its row in depth-first order (the root on
+    row 0, each question directly above its answers, each branch a block of rows)."""
+    where: dict[str, tuple[float, float]] = {}
 
-    Leaves take consecutive rows in depth-first order; a question sits at the mean row
-    of its children, so each branch reads as a block. The root gets a row of its own
-    above everything, where its label has room.
-    """
-    leaves = tree.leaves()
-    last = max(tree.depth(n) for n in leaves)
-    rows: dict[str, float] = {leaf: float(i) for i, leaf in enumerate(leaves)}
-    rows[tree.root] = -1.0
+    def visit(node_id: str, depth: int) -> None:
+        where[node_id] = (float(depth), float(len(where)))
+        for kid in tree.children.get(node_id, ()):
+            visit(kid, depth + 1)
 
-    def row(node_id: str) -> float:
-        if node_id not in rows:
-            rows[node_id] = float(np.mean([row(k) for k in tree.children[node_id]]))
-        return rows[node_id]
-
-    return {
-        n: (float(last if not tree.nodes[n].is_question else tree.depth(n)), row(n))
-        for n in tree.nodes
-    }
+    visit(tree.root, 0)
+    return where
 
 
 def flow_figure_parts(
@@ -374,17 +381,61 @@ def flow_figure_parts(
         if node.is_question:
             hover = f"<b>{node.question}</b>"
             color = FLOW_QUESTION_COLOR
-            position = "top right" if node.parent is None else "top center"
         else:
             hover = f"<b>{recipe_name(node.optimizer)}</b><br>{node.situation}"
             color = palette.optimizer_color(node.optimizer)
-            position = "middle right"
         if node.answer:
             hover += f"<br>answer: {node.answer}"
-        nodes.append(FlowNode(node_id, node.graph_label, x, y, node.kind, color, hover, position))
+        nodes.append(
+            FlowNode(node_id, node.graph_label, x, y, node.kind, color, hover, answer=node.edge)
+        )
     edges = [
         FlowEdge(node.parent, node_id, node.edge)
         for node_id, node in tree.nodes.items()
         if node.parent is not None
     ]
     return nodes, edges
+
+
+def flow_ranges(nodes: Sequence[FlowNode]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The flowchart's x range and (reversed: row 0 on top) y range, in data units."""
+    rows = max((n.y for n in nodes), default=0.0)
+    return (-0.8, FLOW_X_SPAN), (rows + 0.6, -0.6)
+
+
+def flow_height(nodes: Sequence[FlowNode], at_least: int = 0) -> int:
+    """The figure height that gives every row :data:`FLOW_ROW_PX`."""
+    rows = int(max((n.y for n in nodes), default=0.0)) + 1
+    return max(int(at_least), round((rows + 1.2) * FLOW_ROW_PX) + 2 * FLOW_MARGIN_PX)
+
+
+def text_width_px(text: str, font_px: float = FLOW_FONT_PX, bold: bool = True) -> float:
+    """An estimate of a label's width: about 0.6 em per character (0.65 in bold)."""
+    return len(text) * font_px * (0.65 if bold else 0.6)
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels from the plot's top left
+
+
+def flow_label_boxes(nodes: Sequence[FlowNode], width_px: float) -> dict[str, tuple[Box, Box]]:
+    """Where each node's marker and text land when the figure is ``width_px`` wide:
+    ``{id: (marker box, text box)}``, estimated from character counts and font size
+    (every label taken as bold, the widest it gets)."""
+    (x0, x1), (y_bottom, y_top) = flow_ranges(nodes)
+    plot_w = width_px - 2 * FLOW_MARGIN_PX
+    plot_h = flow_height(nodes) - 2 * FLOW_MARGIN_PX
+    half_marker = FLOW_MARKER_PX / 2
+    half_text = FLOW_FONT_PX * 0.65
+    boxes = {}
+    for n in nodes:
+        px = (n.x - x0) / (x1 - x0) * plot_w
+        py = (n.y - y_top) / (y_bottom - y_top) * plot_h
+        marker = (px - half_marker, py - half_marker, px + half_marker, py + half_marker)
+        start = px + half_marker + 2
+        text = (start, py - half_text, start + text_width_px(n.text), py + half_text)
+        boxes[n.id] = (marker, text)
+    return boxes
+
+
+def overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

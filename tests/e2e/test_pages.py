@@ -21,7 +21,7 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.e2e
 
 # Chapter 0 is the default page: Streamlit serves it at the root URL (the address bar
-# shows "/" there), and its url_path alone would answer "page not found".
+# shows "/" there); its own address, /landscape, is a hidden alias (test_addresses.py).
 URL_PATHS = [""] + [ch.url_path for ch in CHAPTERS[1:]] + [PROGRESS_PAGE["url_path"]]
 
 

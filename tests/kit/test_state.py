@@ -98,3 +98,31 @@ def test_sync_run_resets_on_landscape_or_start_and_retunes_on_hyperparameters():
     assert moved.steps == 0
     other = sync_run(ps, "r", **{**settings, "landscape": "ravine"})
     assert other.steps == 0 and other.landscape == "ravine"
+
+
+# --------------------------------------------------------------------------- replay_to
+
+
+@pytest.mark.parametrize("noise", [None, (1.0, 4, 7)])
+def test_replay_to_equals_stepping_there_one_update_at_a_time(noise):
+    """A reload recomputes a race from its link: it must land exactly where Step did."""
+    run = start_run("adam", {"lr": 0.05}, "rosenbrock", (-1.0, 2.0), noise=noise)
+    stepped = run
+    for _ in range(23):
+        stepped = advance(stepped, 1)
+    replayed = state.replay_to(run, 23)
+    assert replayed.steps == 23
+    np.testing.assert_array_equal(replayed.path, stepped.path)
+    np.testing.assert_array_equal(replayed.losses, stepped.losses)
+    for key, value in stepped.opt_state.items():
+        np.testing.assert_array_equal(replayed.opt_state[key], value)
+    # backwards too (a link to an earlier step), and a run already there is kept as it is
+    assert state.replay_to(stepped, 5).steps == 5
+    np.testing.assert_array_equal(state.replay_to(stepped, 5).path, stepped.path[:6])
+    assert state.replay_to(stepped, 23) is stepped
+
+
+def test_replay_to_is_clamped_to_the_history_limit():
+    run = start_run("sgd", {"lr": 0.01}, "bowl", (1.0, 1.0))
+    assert state.replay_to(run, -5).steps == 0
+    assert state.replay_to(run, state.MAX_STEPS + 10).steps == state.MAX_STEPS

@@ -141,18 +141,58 @@ def test_parse_cheatsheet_refuses_bad_toml_and_unknown_defaults():
 # --------------------------------------------------------------------------- layout and figure
 
 
-def test_flow_layout_puts_leaves_in_the_last_column_on_distinct_rows():
+def test_flow_layout_is_an_outline_one_row_per_node():
+    """Depth-first rows: the root on top, each question right above its answers, each
+    branch a block of consecutive rows, indented by depth."""
     where = flow_tree.flow_layout(TREE)
-    leaves = TREE.leaves()
-    last = max(x for x, _ in where.values())
-    assert {where[leaf][0] for leaf in leaves} == {last}
-    assert sorted(where[leaf][1] for leaf in leaves) == list(range(len(leaves)))
-    assert where[TREE.root] == (0.0, -1.0)  # a row of its own, above the rest
+    assert where[TREE.root] == (0.0, 0.0)
+    assert sorted(y for _, y in where.values()) == list(range(len(TREE.nodes)))
+    for node_id, (x, y) in where.items():
+        assert x == TREE.depth(node_id)
+        below = [where[n][1] for n in TREE.nodes if node_id in TREE.path_to(n)]
+        assert sorted(below) == list(range(int(y), int(y) + len(below)))  # a block
     for q, kids in TREE.children.items():
-        if kids and q != TREE.root:
-            rows = [where[k][1] for k in kids]
-            assert min(rows) <= where[q][1] <= max(rows)
-            assert where[q][0] == TREE.depth(q) < last
+        rows = [where[k][1] for k in kids]
+        assert rows == sorted(rows) and all(r > where[q][1] for r in rows)
+
+
+# The flowchart's width on a phone (430 px less the page's padding) and on a desktop.
+FLOW_WIDTHS = (398, 940)
+
+
+@pytest.mark.parametrize("width", FLOW_WIDTHS)
+def test_no_two_flowchart_labels_overlap_and_none_is_cut_off(width):
+    nodes, _ = flow_tree.flow_figure_parts(TREE)
+    boxes = flow_tree.flow_label_boxes(nodes, width)
+    plot_width = width - 2 * flow_tree.FLOW_MARGIN_PX
+    ids = list(boxes)
+    for i, a in enumerate(ids):
+        marker, text = boxes[a]
+        assert not flow_tree.overlaps(marker, text)
+        assert marker[0] >= 0, f"{a}'s marker is cut at the left edge"
+        assert text[0] >= 0 and text[2] <= plot_width, f"{a}'s label runs off the chart"
+        for b in ids[i + 1 :]:
+            for box_a in boxes[a]:
+                for box_b in boxes[b]:
+                    assert not flow_tree.overlaps(box_a, box_b), f"{a} and {b} overlap"
+
+
+def test_the_overlap_check_catches_labels_on_one_line():
+    crowded = [
+        flow_tree.FlowNode("a", "Memory-limited?", 1.0, 2.0, answer="from scratch"),
+        flow_tree.FlowNode("b", "Fine-tuning?", 1.5, 2.1),
+    ]
+    boxes = flow_tree.flow_label_boxes(crowded, 398)
+    assert flow_tree.overlaps(boxes["a"][1], boxes["b"][1])
+
+
+def test_the_flowchart_gives_every_row_its_height():
+    nodes, edges = flow_tree.flow_figure_parts(TREE)
+    fig = figures.decision_tree_figure(nodes, edges, height=100)
+    assert fig.layout.height >= len(TREE.nodes) * flow_tree.FLOW_ROW_PX
+    assert figures.decision_tree_figure(nodes, edges, height=2000).layout.height == 2000
+    rows = [f" {n.answer} → {n.label}" for n in nodes if n.answer]
+    assert set(fig.data[2].text) == set(rows)  # nothing on the path: no bold
 
 
 def flowchart(path):
