@@ -191,7 +191,8 @@ def test_quiz_answer_is_recorded(at):
     assert any(s.value.startswith("Correct") for s in at.success)
 
 
-def test_next_link_goes_to_the_progress_page(at):
+def test_prev_and_next_links_go_to_the_arena_and_the_network_chapter(at):
+    # Chapter 10 (On a real network) follows the cheat sheet; it links on to the progress page.
     links = {p.proto.label: p.proto.page for p in at.get("page_link")}
-    assert links.get("Your progress") == "progress"
+    assert links.get("Next: 10 · On a real network") == "network"
     assert links.get("Previous: 8 · Optimizer Arena") == "arena"

@@ -155,3 +155,9 @@ def test_chapters_2_to_8_link_here_with_a_known_preset():
         params = next(k.value for k in links[0].keywords if k.arg == "query_params")
         preset = ast.literal_eval(params)["setup"]
         assert preset in ch10_logic.PRESETS, (number, preset)
+
+
+def test_the_last_chapter_links_back_to_the_cheat_sheet_and_on_to_progress(at):
+    links = {p.proto.label: p.proto.page for p in at.get("page_link")}
+    assert links.get("Your progress") == "progress"
+    assert links.get("Previous: 9 · Cheat sheet") == "cheat-sheet"
