@@ -104,7 +104,18 @@ def run_metrics(run: Run) -> None:
     if run.steps >= 1 and np.isfinite(run.losses[-2]) and np.isfinite(run.loss):
         delta = fmt(run.loss - float(run.losses[-2]), 3)
     with st.container(horizontal=True, gap="medium"):
-        st.metric("Step", run.steps, width="content")
+        if run.diverged and run.last_sane_step < run.steps:
+            # The engine froze the run where it blew up: the counter says so, instead of
+            # claiming steps that never moved the ball.
+            st.metric(
+                "Step",
+                f"{run.last_sane_step} of {run.steps}",
+                width="content",
+                help=f"The run stopped at step {run.last_sane_step}: the loss blew up there, "
+                f"so the other {run.steps - run.last_sane_step} steps changed nothing.",
+            )
+        else:
+            st.metric("Step", run.steps, width="content")
         st.metric("Loss", fmt(run.loss, 4), delta=delta, delta_color="inverse", width="content")
     # Position as a caption: long numbers in a third metric made the row wrap.
     st.caption(f"Ball at θ = ({run.params[0]:.3f}, {run.params[1]:.3f})")
