@@ -12,7 +12,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,15 +21,19 @@ import streamlit as st
 from engine import landscapes
 from kit import clicks, controls, palette
 from kit.format import fmt, format_rate
+from kit.options import log_options
 from kit.plots.curves import loss_curve_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
 from kit.plots.series import Grid, PathTrace
+from kit.plots.sweep import describe_final_loss, sweep_map_figure
 from kit.state import PageState, Run, sync_run
 from kit.status import RunStatus, run_status
+from kit.sweeps import SweepRuns, nearest_index, sweep_runs
 
 GRID_N = 100  # contour / surface resolution (≤ 150 keeps the payload small)
 CLICK_GRID_N = 40
+LR_EXTRA = (0.9, 1.1)  # the notches controls.lr_slider adds to its log grid
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -121,6 +125,70 @@ def run_metrics(run: Run) -> None:
     st.caption(f"Ball at θ = ({run.params[0]:.3f}, {run.params[1]:.3f})")
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_sweep(
+    optimizer: str,
+    landscape: str,
+    start: tuple[float, float],
+    steps: int,
+    param: str,
+    values: tuple[float, ...],
+    fixed: tuple[tuple[str, float], ...] = (),
+) -> SweepRuns:
+    """:func:`kit.sweeps.sweep_runs`, cached (one batched engine call per set-up)."""
+    return sweep_runs(optimizer, landscape, start, steps, param, values, dict(fixed))
+
+
+def drag_chart(
+    ps: PageState,
+    name: str,
+    *,
+    optimizer: str,
+    landscape: str,
+    start: tuple[float, float],
+    steps: int,
+    param: str,
+    values: Sequence[float],
+    fixed: dict[str, float] | None = None,
+    active_value: float,
+    value_name: str,
+    format_value: Callable[[float], str] = format_rate,
+    describe: Callable[[SweepRuns, int], str] = describe_final_loss,
+    title_prefix: str = "",
+    log_color: bool = False,
+    height: int = 400,
+) -> SweepRuns:
+    """A landscape with a slider *inside* the chart over ``values`` of ``param``: dragging
+    it redraws the path in the browser, with no rerun (the runs are all precomputed, in
+    one batched engine call). It starts at the value nearest ``active_value`` (the
+    page's own slider, where there is one). Returns the runs, for text about them."""
+    runs = cached_sweep(
+        optimizer,
+        landscape,
+        (float(start[0]), float(start[1])),
+        int(steps),
+        param,
+        tuple(float(v) for v in values),
+        tuple(sorted((fixed or {}).items())),
+    )
+    land = landscapes.get(landscape)
+    fig = memo_figure(
+        sweep_map_figure,
+        landscape_grid(landscape),
+        runs,
+        value_name=value_name,
+        format_value=format_value,
+        describe=describe,
+        active=nearest_index(runs.values, active_value),
+        minima=tuple(tuple(m) for m in land.minima),
+        title_prefix=title_prefix,
+        log_color=log_color,
+        height=height,
+    )
+    st.plotly_chart(fig, key=ps.key(name), config={"displayModeBar": False})
+    return runs
+
+
 def landscape_explorer(
     page: str,
     *,
@@ -130,8 +198,14 @@ def landscape_explorer(
     lr_default: float = 0.1,
     lr_range: tuple[float, float] = (0.001, 1.5),
     play_steps: int = 40,
+    drag_lr: bool = False,
 ) -> None:
-    """Draw the explorer (controls, landscape, status, loss curve) in a fragment."""
+    """Draw the explorer (controls, landscape, status, loss curve) in a fragment.
+
+    ``drag_lr=True`` adds, under it, the same landscape and start with a learning-rate
+    slider inside the chart (every notch of the page's η slider precomputed for
+    ``play_steps`` steps), so dragging it shows at once where η stops working.
+    """
 
     @st.fragment
     def explorer() -> None:
@@ -145,7 +219,12 @@ def landscape_explorer(
             view = controls.view_toggle(ps, name=f"{name}:view")
         with c3:
             lr = controls.lr_slider(
-                ps, f"{name}:lr", low=lr_range[0], high=lr_range[1], default=lr_default
+                ps,
+                f"{name}:lr",
+                low=lr_range[0],
+                high=lr_range[1],
+                default=lr_default,
+                extra=LR_EXTRA,
             )
         land = landscapes.get(land_name)
         run = sync_run(
@@ -182,5 +261,25 @@ def landscape_explorer(
             status_badge(run_status(run))
             loss_chart(ps, f"{name}:loss", [path_trace(run)], title="Loss per step", height=280)
         st.caption(f"**{land.title}.** {land.description}")
+        if drag_lr and view == "2d":
+            st.markdown(
+                f"**Drag η inside the chart.** The same landscape and start, {play_steps} "
+                "steps at every η on the slider above, all computed at once: drag the "
+                "slider under the map and the path follows as you move. The title gives "
+                "the η on screen and how its run ended."
+            )
+            drag_chart(
+                ps,
+                f"{name}:drag",
+                optimizer=optimizer,
+                landscape=land_name,
+                start=run.start,
+                steps=play_steps,
+                param="lr",
+                values=log_options(*lr_range, LR_EXTRA),
+                active_value=lr,
+                value_name="η",
+                title_prefix="SGD, ",
+            )
 
     explorer()

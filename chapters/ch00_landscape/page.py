@@ -112,7 +112,11 @@ where the ball is; changing the landscape or the start begins again.
 """
 )
 landscape_explorer(
-    PAGE, optimizer="sgd", landscape_names=EXPLORER_LANDSCAPES, lr_range=EXPLORER_LR_RANGE
+    PAGE,
+    optimizer="sgd",
+    landscape_names=EXPLORER_LANDSCAPES,
+    lr_range=EXPLORER_LR_RANGE,
+    drag_lr=True,
 )
 
 st.header("Three ways to fail")
