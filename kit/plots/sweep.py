@@ -9,6 +9,7 @@ always belong to the run on screen.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -183,3 +184,51 @@ def describe_final_loss(runs: SweepRuns, i: int) -> str:
     return f"loss {float(runs.losses[i, -1]):.3g} after {runs.steps} steps"
 
 
+def add_value_slider(
+    fig: go.Figure,
+    *,
+    traces: Sequence[int],
+    ys_per_value: Sequence[Sequence[np.ndarray]],
+    labels: Sequence[str],
+    titles: Sequence[str],
+    active: int,
+    prefix: str,
+    layout_per_value: Sequence[dict[str, Any]] | None = None,
+    significant: int = 4,
+) -> None:
+    """Put a slider inside ``fig`` whose step ``i`` sets the y values of ``traces`` to
+    ``ys_per_value[i]`` and the title to ``titles[i]`` (plus ``layout_per_value[i]``),
+    all in the browser. ``fig``'s own data should show value ``active``.
+    """
+    steps = []
+    for i, label in enumerate(labels):
+        layout = {"title.text": titles[i], **(layout_per_value[i] if layout_per_value else {})}
+        ys = [
+            [None if not np.isfinite(v) else float(f"{v:.{significant}g}") for v in np.ravel(y)]
+            for y in ys_per_value[i]
+        ]
+        steps.append(
+            {"label": label, "method": "update", "args": [{"y": ys}, layout, list(traces)]}
+        )
+    height = int(fig.layout.height or 360)
+    fig.layout._validate = False  # the steps are built here in a known-good shape
+    fig.update_layout(
+        sliders=[
+            {
+                "active": int(active),
+                "x": 0.0,
+                "len": 1.0,
+                "y": 0,
+                "yanchor": "top",
+                "pad": {"t": 48, "b": 0},
+                "currentvalue": {"prefix": prefix, "font": {"size": 12}, "xanchor": "left"},
+                "font": {"size": 9},
+                "steps": steps,
+            }
+        ],
+        meta={"sweep": prefix},
+    )
+    fig.layout._validate = True
+    fig.update_layout(
+        title_text=titles[active], height=height + SLIDER_PX, margin={"b": 10 + SLIDER_PX}
+    )
