@@ -154,7 +154,9 @@ def sweep_map_figure(
                     "font": {"size": 12},
                     "xanchor": "left",
                 },
-                "font": {"size": 9},
+                # Per-step labels would overlap at phone width: the current value is
+                # printed above the slider instead.
+                "font": {"size": 8, "color": "rgba(0,0,0,0)"},
                 "steps": steps,
             }
         ],
@@ -222,7 +224,9 @@ def add_value_slider(
                 "yanchor": "top",
                 "pad": {"t": 48, "b": 0},
                 "currentvalue": {"prefix": prefix, "font": {"size": 12}, "xanchor": "left"},
-                "font": {"size": 9},
+                # Per-step labels would overlap at phone width: the current value is
+                # printed above the slider instead.
+                "font": {"size": 8, "color": "rgba(0,0,0,0)"},
                 "steps": steps,
             }
         ],

@@ -176,3 +176,74 @@ def test_divergence_labels_are_inside_the_chart(browser, app_url, chapter, slide
             assert exceptions_on(page) == []
         finally:
             context.close()
+
+
+# --------------------------------------------------------------------------- in-figure sliders
+
+# The charts that carry a slider inside the figure (``layout.meta.sweep``).
+SWEEP_CHARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(gd => gd.layout && gd.layout.meta && gd.layout.meta.sweep)"""
+
+# Click the in-figure slider of sweep chart ``index`` at step ``step`` with real mouse
+# coordinates (returned for page.mouse), after arming a timer: the browser records when
+# the mouse went down and when the chart's traces were next redrawn (a DOM mutation in
+# the plot's trace layer, then the next animation frame, i.e. painted), and whether the
+# app ran its script meanwhile (a server round trip).
+ARM_SLIDER = f"""([index, step]) => {{
+  const gd = ({SWEEP_CHARTS})()[index];
+  gd.scrollIntoView({{block: 'center'}});
+  const ticks = gd.querySelectorAll('.slider-tick-rect, .slider-tick');
+  const rail = gd.querySelector('.slider-rail-touch-rect') || gd.querySelector('.slider-rail-rect');
+  const tick = ticks[step].getBoundingClientRect(), bar = rail.getBoundingClientRect();
+  const probe = {{down: null, drawn: null, reran: false, before: JSON.stringify(gd.data.map(t => t.y))}};
+  window.__sliderProbe = probe;
+  gd.addEventListener('mousedown', e => {{ if (probe.down === null) probe.down = performance.now(); }},
+                      {{capture: true, once: true}});
+  const layer = gd.querySelector('.cartesianlayer');
+  const seen = new MutationObserver(() => {{
+    if (probe.down === null || probe.drawn !== null) return;
+    probe.drawn = -1;
+    requestAnimationFrame(() => {{ probe.drawn = performance.now(); seen.disconnect(); }});
+  }});
+  seen.observe(layer, {{subtree: true, attributes: true, childList: true}});
+  const app = document.querySelector('[data-testid="stApp"]');
+  const runs = new MutationObserver(() => {{
+    if (app.dataset.testScriptState === 'running') probe.reran = true;
+  }});
+  runs.observe(app, {{attributes: true, attributeFilter: ['data-test-script-state']}});
+  probe.stopWatching = () => runs.disconnect();
+  return [tick.left + tick.width / 2, bar.top + bar.height / 2, ticks.length];
+}}"""
+
+READ_PROBE = f"""([index]) => {{
+  const probe = window.__sliderProbe, gd = ({SWEEP_CHARTS})()[index];
+  return {{ms: probe.drawn > 0 ? probe.drawn - probe.down : null, reran: probe.reran,
+           changed: JSON.stringify(gd.data.map(t => t.y)) !== probe.before,
+           active: gd._fullLayout.sliders[0].active,
+           title: gd._fullLayout.title.text}};
+}}"""
+
+
+def move_sweep_slider(page, index: int, step: int, settle_ms: int = 1500) -> dict:
+    """Click step ``step`` of sweep chart ``index``'s in-figure slider; the probe's result."""
+    x, y, _ = page.evaluate(ARM_SLIDER, [index, step])
+    page.mouse.click(x, y)
+    page.wait_for_function("() => window.__sliderProbe.drawn > 0", timeout=30_000)
+    page.wait_for_timeout(settle_ms)  # long enough that a rerun, if any, would show
+    result = page.evaluate(READ_PROBE, [index])
+    page.evaluate("() => window.__sliderProbe.stopWatching()")
+    return result
+
+
+def test_an_in_figure_slider_redraws_the_chart_without_a_rerun(page, app_url):
+    open_page(page, chapter_url(app_url, CHAPTERS[2]))
+    charts = page.evaluate(f"() => ({SWEEP_CHARTS})().length")
+    assert charts >= 1
+    first_title = page.evaluate(f"() => ({SWEEP_CHARTS})()[0]._fullLayout.title.text")
+    result = move_sweep_slider(page, 0, 0)  # β = 0: plain SGD
+    assert result["changed"], result
+    assert result["active"] == 0
+    assert result["title"] != first_title and result["title"].startswith("momentum")
+    assert "β = 0.00" in result["title"]
+    assert not result["reran"], "moving the in-figure slider ran the page's script"
+    assert exceptions_on(page) == []
