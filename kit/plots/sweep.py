@@ -124,7 +124,9 @@ def sweep_map_figure(
     moving = [len(fig.data) - 2, len(fig.data) - 1]
 
     def title_of(i: int) -> str:
-        return f"{title_prefix}{value_name} = {format_value(runs.values[i])}: {describe(runs, i)}"
+        # Two lines, so the title fits a phone-width chart.
+        value = format_value(runs.values[i])
+        return f"{title_prefix}{value_name} = {value}:<br>{describe(runs, i)}"
 
     base_layout(fig, title=title_of(active), height=height)
     steps = []

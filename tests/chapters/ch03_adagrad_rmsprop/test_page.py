@@ -61,7 +61,8 @@ def test_page_runs_without_exception_or_error(page):
     assert not page.exception
     assert not page.error
     assert page.title[0].value.startswith("Chapter 3")
-    assert len(page.get("plotly_chart")) == 4  # race map, rate bars, loss curve, rate over time
+    # race map, rate bars, loss curve, the ρ drag chart, rate over time
+    assert len(page.get("plotly_chart")) == 5
 
 
 def test_adagrad_checked_numbers(page):

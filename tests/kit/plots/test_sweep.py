@@ -66,7 +66,7 @@ def test_the_map_has_one_slider_step_per_value_carrying_that_values_path():
         np.testing.assert_allclose(path_y, runs.paths[i, :, 1], atol=1e-4)
         assert end_x == pytest.approx([runs.paths[i, -1, 0]], abs=1e-4)
         # The title states that value's own result, so no number on screen goes stale.
-        assert layout["title.text"].startswith(f"β = {BETAS[i]}: ")
+        assert layout["title.text"].startswith(f"β = {BETAS[i]}:")
         assert describe_final_loss(runs, i) in layout["title.text"]
         # The steps restyle the path and the end marker, the figure's last two traces.
         assert traces == [len(spec["data"]) - 2, len(spec["data"]) - 1]
