@@ -157,11 +157,13 @@ def drag_chart(
     title_prefix: str = "",
     log_color: bool = False,
     height: int = 400,
+    note: str = "",
 ) -> SweepRuns:
     """A landscape with a slider *inside* the chart over ``values`` of ``param``: dragging
     it redraws the path in the browser, with no rerun (the runs are all precomputed, in
     one batched engine call). It starts at the value nearest ``active_value`` (the
-    page's own slider, where there is one). Returns the runs, for text about them."""
+    page's own slider, where there is one). ``note`` (markdown) goes beside the chart on a
+    wide screen, above it on a phone. Returns the runs, for text about them."""
     runs = cached_sweep(
         optimizer,
         landscape,
@@ -185,7 +187,11 @@ def drag_chart(
         log_color=log_color,
         height=height,
     )
-    st.plotly_chart(fig, key=ps.key(name), config={"displayModeBar": False})
+    left, right = st.columns([3, 2], gap="medium", vertical_alignment="center")
+    with right:
+        st.markdown(note)
+    with left:
+        st.plotly_chart(fig, key=ps.key(name), config={"displayModeBar": False})
     return runs
 
 
@@ -262,12 +268,6 @@ def landscape_explorer(
             loss_chart(ps, f"{name}:loss", [path_trace(run)], title="Loss per step", height=280)
         st.caption(f"**{land.title}.** {land.description}")
         if drag_lr and view == "2d":
-            st.markdown(
-                f"**Drag η inside the chart.** The same landscape and start, {play_steps} "
-                "steps at every η on the slider above, all computed at once: drag the "
-                "slider under the map and the path follows as you move. The title gives "
-                "the η on screen and how its run ended."
-            )
             drag_chart(
                 ps,
                 f"{name}:drag",
@@ -280,6 +280,10 @@ def landscape_explorer(
                 active_value=lr,
                 value_name="η",
                 title_prefix="SGD, ",
+                note=f"**Drag η inside the chart.** The same landscape and start, {play_steps} "
+                "steps at every η on the slider above, all computed at once: drag the "
+                "slider under the map and the path follows as you move. Above the map: the "
+                "η on screen and how its run ended.",
             )
 
     explorer()

@@ -308,12 +308,6 @@ def sgd_vs_momentum() -> None:
 
 def beta_drag(state: PageState, eta: float, beta: float, start: tuple[float, float]) -> None:
     """The race's momentum run at every β, with the β slider inside the chart."""
-    st.markdown(
-        f"**Drag β inside the chart.** Momentum alone, from the same start at the same η, "
-        f"{DRAG_STEPS} steps at each β from 0 (plain SGD) to 0.99, all computed at once: "
-        "drag the slider under the map and watch the zig-zag calm, then the sway grow. "
-        "The title gives the β on screen and the loss its run reached."
-    )
     explorer.drag_chart(
         state,
         "race:drag",
@@ -328,6 +322,10 @@ def beta_drag(state: PageState, eta: float, beta: float, start: tuple[float, flo
         value_name="β",
         format_value=format_beta,
         title_prefix=f"momentum, η = {format_rate(eta)}, ",
+        note=f"**Drag β inside the chart.** Momentum alone, from the same start at the same η, "
+        f"{DRAG_STEPS} steps at each β from 0 (plain SGD) to 0.99, all computed at once: "
+        "drag the slider under the map and watch the zig-zag calm, then the sway grow. "
+        "Above the map: the β on screen and the loss its run reached.",
     )
 
 

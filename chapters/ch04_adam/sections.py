@@ -279,13 +279,6 @@ def worked_table() -> dict[str, np.ndarray]:
 
 def beta1_drag(state, land_name: str, start: tuple[float, float], lr: float) -> None:
     """Adam (corrected) from the comparison's start at every β₁, the slider in the chart."""
-    st.markdown(
-        f"**Drag β₁ inside the chart.** Adam with bias correction, from the same start at "
-        f"the same η, {DRAG_STEPS} steps at each β₁ of the internals visualiser's slider, "
-        "all computed at once (β₂ = 0.999): drag the slider under the map. β₁ = 0 is "
-        "RMSProp with bias correction; a large β₁ carries momentum into the turns. The "
-        "title gives the β₁ on screen and the loss its run reached."
-    )
     explorer.drag_chart(
         state,
         "bc:drag",
@@ -301,6 +294,11 @@ def beta1_drag(state, land_name: str, start: tuple[float, float], lr: float) -> 
         format_value=str,
         title_prefix=f"Adam, η = {format_rate(lr)}, ",
         log_color=land_name in LOG_COLOURED,
+        note=f"**Drag β₁ inside the chart.** Adam with bias correction, from the same start at "
+        f"the same η, {DRAG_STEPS} steps at each β₁ of the internals visualiser's slider, "
+        "all computed at once (β₂ = 0.999): drag the slider under the map. β₁ = 0 is "
+        "RMSProp with bias correction; a large β₁ carries momentum into the turns. The "
+        "title gives the β₁ on screen and the loss its run reached.",
     )
 
 

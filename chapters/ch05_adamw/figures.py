@@ -56,13 +56,16 @@ def summed_shares(runs: dict[str, dict]) -> list[np.ndarray]:
 
 
 def decay_drag_title(runs: dict[str, dict], wd_text: str) -> str:
+    steps = int(runs[BUSY]["step"][-1])
+    return f"λ = {wd_text}: decay summed over {steps} steps"
+
+
+def decay_drag_totals(runs: dict[str, dict]) -> str:
     """What the λ on screen did, from its runs: the summed shares at the last step."""
     busy_l2, quiet_l2, busy_w, quiet_w = (float(c[-1]) for c in summed_shares(runs))
-    steps = int(runs[BUSY]["step"][-1])
     return (
-        f"λ = {wd_text}: decay summed over {steps} steps<br>"
-        f"<sup>Adam + L2: busy {busy_l2:.3g} %, quiet {quiet_l2:.3g} % · "
-        f"AdamW: busy {busy_w:.3g} %, quiet {quiet_w:.3g} %</sup>"
+        f"Adam + L2: busy {busy_l2:.3g} %, quiet {quiet_l2:.3g} %<br>"
+        f"AdamW: busy {busy_w:.3g} %, quiet {quiet_w:.3g} %"
     )
 
 
@@ -90,8 +93,22 @@ def decay_drag_figure(
                 )
             )
             k += 1
-    base_layout(fig, title=decay_drag_title(runs, wd_labels[active]), height=360)
-    fig.update_layout(margin={"t": 110})
+    base_layout(fig, title=decay_drag_title(runs, wd_labels[active]), height=380)
+    # The totals sit inside the plot, top left, where the summed curves (which start at
+    # 0 and grow) leave room; each slider step rewrites them.
+    fig.add_annotation(
+        text=decay_drag_totals(runs),
+        xref="x domain",
+        yref="y domain",
+        x=0.01,
+        y=0.99,
+        xanchor="left",
+        yanchor="top",
+        align="left",
+        showarrow=False,
+        bgcolor="rgba(255,255,255,0.85)",
+        font={"size": 12, "color": "#333"},
+    )
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="% of θ removed by decay, summed", rangemode="tozero")
     add_value_slider(
@@ -102,5 +119,6 @@ def decay_drag_figure(
         titles=[decay_drag_title(r, t) for r, t in zip(runs_per_wd, wd_labels, strict=True)],
         active=active,
         prefix="drag λ: ",
+        layout_per_value=[{"annotations[0].text": decay_drag_totals(r)} for r in runs_per_wd],
     )
     return fig

@@ -124,11 +124,22 @@ def sweep_map_figure(
     moving = [len(fig.data) - 2, len(fig.data) - 1]
 
     def title_of(i: int) -> str:
-        # Two lines, so the title fits a phone-width chart.
-        value = format_value(runs.values[i])
-        return f"{title_prefix}{value_name} = {value}:<br>{describe(runs, i)}"
+        return f"{title_prefix}{value_name} = {format_value(runs.values[i])}"
 
     base_layout(fig, title=title_of(active), height=height)
+    # What the run did, on its own line just above the map (a two-line title was cut off
+    # at the top): each slider step rewrites it with that value's result.
+    fig.add_annotation(
+        text=describe(runs, active),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=1,
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 13, "color": "#333"},
+    )
     steps = []
     for i, value in enumerate(runs.values):
         px, py, ex, ey = sweep_step_data(runs, i)
@@ -136,7 +147,11 @@ def sweep_map_figure(
             {
                 "label": format_value(value),
                 "method": "update",
-                "args": [{"x": [px, ex], "y": [py, ey]}, {"title.text": title_of(i)}, moving],
+                "args": [
+                    {"x": [px, ex], "y": [py, ey]},
+                    {"title.text": title_of(i), "annotations[0].text": describe(runs, i)},
+                    moving,
+                ],
             }
         )
     bounds = ((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1])))
@@ -153,7 +168,7 @@ def sweep_map_figure(
                 "pad": {"t": 48, "b": 0},
                 "currentvalue": {
                     "prefix": f"drag {value_name}: ",
-                    "font": {"size": 12},
+                    "font": {"size": 12, "color": "#333"},
                     "xanchor": "left",
                 },
                 # Per-step labels would overlap at phone width: the current value is
@@ -225,7 +240,11 @@ def add_value_slider(
                 "y": 0,
                 "yanchor": "top",
                 "pad": {"t": 48, "b": 0},
-                "currentvalue": {"prefix": prefix, "font": {"size": 12}, "xanchor": "left"},
+                "currentvalue": {
+                    "prefix": prefix,
+                    "font": {"size": 12, "color": "#333"},
+                    "xanchor": "left",
+                },
                 # Per-step labels would overlap at phone width: the current value is
                 # printed above the slider instead.
                 "font": {"size": 8, "color": "rgba(0,0,0,0)"},

@@ -25,5 +25,6 @@ def test_each_lambda_step_carries_that_lambdas_summed_decay():
             np.testing.assert_allclose(got, want, rtol=1e-3)
         # The title's totals are this λ's, not the server-side one's.
         last = expected[2][-1]
-        assert f"AdamW: busy {last:.3g} %" in layout["title.text"]
+        assert f"AdamW: busy {last:.3g} %" in layout["annotations[0].text"]
+        assert layout["title.text"].startswith(f"λ = {['0.001', '0.01', '0.1'][i]}:")
     assert len(fig.data[0].x) == len(runs[0][BUSY]["step"])

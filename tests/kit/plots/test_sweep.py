@@ -66,12 +66,13 @@ def test_the_map_has_one_slider_step_per_value_carrying_that_values_path():
         np.testing.assert_allclose(path_y, runs.paths[i, :, 1], atol=1e-4)
         assert end_x == pytest.approx([runs.paths[i, -1, 0]], abs=1e-4)
         # The title states that value's own result, so no number on screen goes stale.
-        assert layout["title.text"].startswith(f"β = {BETAS[i]}:")
-        assert describe_final_loss(runs, i) in layout["title.text"]
+        assert layout["title.text"] == f"β = {BETAS[i]}"
+        assert layout["annotations[0].text"] == describe_final_loss(runs, i)
         # The steps restyle the path and the end marker, the figure's last two traces.
         assert traces == [len(spec["data"]) - 2, len(spec["data"]) - 1]
     # The figure as sent shows the active value.
     assert fig.layout.title.text == slider["steps"][2]["args"][1]["title.text"]
+    assert fig.layout.annotations[0].text == describe_final_loss(runs, 2)
     assert figure_json_size(fig) < 300_000
 
 
