@@ -163,9 +163,9 @@ def test_hyperparameter_change_continues_and_reset_restarts():
 
 def test_rho_slider_changes_rate_over_time_chart():
     at = open_page()
-    before = charts(at)[3]
+    before = charts(at)[4]  # after the race map, bars, loss curve and ρ drag chart
     at.select_slider(key=TIME_RHO).set_value(0.5).run()
-    after = charts(at)[3]
+    after = charts(at)[4]
     assert not at.exception
     assert before["data"][1]["y"] != after["data"][1]["y"]  # RMSProp's curve moved
     assert before["data"][0]["y"] == after["data"][0]["y"]  # AdaGrad has no ρ
