@@ -156,7 +156,7 @@ def drag_chart(
     describe: Callable[[SweepRuns, int], str] = describe_final_loss,
     title_prefix: str = "",
     log_color: bool = False,
-    height: int = 400,
+    height: int = 460,
     note: str = "",
 ) -> SweepRuns:
     """A landscape with a slider *inside* the chart over ``values`` of ``param``: dragging
