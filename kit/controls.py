@@ -8,6 +8,7 @@ Every widget here takes a :class:`kit.state.PageState` and a short name; its key
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -201,9 +202,87 @@ class Action:
     primary: bool = False
 
 
+# Play must be seen to play. The server computes the stretch at once (so the final state
+# is exactly N Steps and the buffers, Step counter and Reset work as before) and the chart
+# carries it as Plotly frames; this script, installed once per browser tab, presses the
+# chart's own ▶ when the rerun that a Play (or Drop ball) click started has drawn it, so
+# the ball glides along the new stretch and rests at the final state. Only charts in the
+# same section as the clicked button, after it, are played. No server round trip is
+# involved in the animation itself; with JavaScript off the chart simply shows the end.
+AUTOPLAY_LABEL = re.compile(r"^(Play \d+|Drop ball)$")
+AUTOPLAY_SCRIPT = """
+<script>
+(() => {
+  const me = document.currentScript;
+  const box = me && me.closest('[data-testid="stElementContainer"]');
+  if (box) box.style.display = 'none';  // takes no room in the button row
+  if (window.__coursePlayWatcher) return;
+  window.__coursePlayWatcher = true;
+  const LABEL = /(^|\\s)(Play \\d+|Drop ball)$/;  // after the icon's ligature text
+  const app = () => document.querySelector('[data-testid="stApp"]');
+  const idle = () => { const a = app(); return !a || a.dataset.testScriptState !== 'running'; };
+  const playable = gd => Array.from(gd.querySelectorAll('.updatemenu-button'))
+      .find(b => (b.textContent || '').trim() === '\u25b6 1\u00d7');
+  function section(button) {
+    // The nearest block around the button that holds a chart with playback.
+    let node = button.parentElement;
+    while (node && node.dataset.testid !== 'stMain') {
+      if (node.querySelector('.js-plotly-plot .updatemenu-button')) return node;
+      node = node.parentElement;
+    }
+    return null;
+  }
+  function play(button) {
+    const charts = [];
+    const block = section(button);
+    if (!block) return;
+    block.querySelectorAll('.js-plotly-plot').forEach(gd => {
+      if (!(button.compareDocumentPosition(gd) & Node.DOCUMENT_POSITION_FOLLOWING)) return;
+      const control = playable(gd);
+      if (!control) return;
+      if (gd._transitionData) gd._transitionData._currentFrame = null;  // from the start
+      control.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+      charts.push(gd);
+    });
+    window.__coursePlayed = (window.__coursePlayed || 0) + charts.length;
+  }
+  document.addEventListener('click', event => {
+    const button = event.target.closest && event.target.closest('button');
+    if (!button || !LABEL.test((button.innerText || '').trim())) return;
+    const clicked = performance.now();
+    let sawRun = !idle(), quietSince = null;
+    // A rerun can start and end between two polls: watch the state attribute itself.
+    const watch = new MutationObserver(() => { if (!idle()) sawRun = true; });
+    if (app()) watch.observe(app(), {attributes: true, attributeFilter: ['data-test-script-state']});
+    const timer = setInterval(() => {
+      const now = performance.now();
+      if (!idle()) { sawRun = true; quietSince = null; return; }
+      // The rerun has ended (or never showed): give Plotly a moment to draw, then play.
+      if (!sawRun && now - clicked < 800) return;
+      if (quietSince === null) { quietSince = now; return; }
+      if (now - quietSince < 250) return;
+      clearInterval(timer);
+      watch.disconnect();
+      if (button.isConnected) play(button);
+    }, 40);
+  }, true);
+})();
+</script>
+"""
+
+
+def install_autoplay() -> None:
+    """Make every Play / Drop ball button on the page animate its section's chart (see
+    :data:`AUTOPLAY_SCRIPT`); the element is hidden and runs its script once per tab."""
+    st.html(AUTOPLAY_SCRIPT, unsafe_allow_javascript=True)
+
+
 def action_buttons(ps: PageState, actions: Sequence[Action], *, key_prefix: str = "") -> None:
     """A row of buttons. They act in callbacks, so the figures drawn in the same script
-    run already show the result."""
+    run already show the result. A Play or Drop ball button also animates its chart
+    (:func:`install_autoplay`)."""
+    if any(AUTOPLAY_LABEL.match(action.label) for action in actions):
+        install_autoplay()
     with st.container(horizontal=True, gap="small"):
         for action in actions:
             st.button(
@@ -248,7 +327,8 @@ def run_buttons(
 
     - **Drop ball**: back to the start, then Play.
     - **Step**: one update.
-    - **Play**: ``play_steps`` more updates, marked for the chart's ▶ playback.
+    - **Play**: ``play_steps`` more updates, which the chart then plays (see
+      :func:`install_autoplay`).
     - **Reset**: back to the start with fresh buffers.
     """
 
@@ -273,7 +353,8 @@ def run_buttons(
         play_steps=play_steps,
         helps=(
             "One update",
-            f"Compute {play_steps} more updates, then ▶ on the chart replays them",
+            f"Compute {play_steps} more updates and watch the ball take them (▶ on the "
+            "chart replays them)",
             "Back to the start, with fresh buffers",
         ),
     )

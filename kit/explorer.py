@@ -12,7 +12,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,15 +21,19 @@ import streamlit as st
 from kit import clicks, controls, own_landscape, palette
 from kit.format import fmt, format_rate
 from kit.formula_box import apply_link, formula_box, sync_link, typeset
+from kit.options import log_options
 from kit.plots.curves import loss_curve_figure
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
 from kit.plots.series import Grid, PathTrace
+from kit.plots.sweep import describe_final_loss, sweep_map_figure
 from kit.state import PageState, Run, landscape_of, sync_run
 from kit.status import RunStatus, run_status
+from kit.sweeps import SweepRuns, nearest_index, sweep_runs
 
 GRID_N = 100  # contour / surface resolution (≤ 150 keeps the payload small)
 CLICK_GRID_N = 40
+LR_EXTRA = (0.9, 1.1)  # the notches controls.lr_slider adds to its log grid
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -106,10 +110,91 @@ def run_metrics(run: Run) -> None:
     if run.steps >= 1 and np.isfinite(run.losses[-2]) and np.isfinite(run.loss):
         delta = fmt(run.loss - float(run.losses[-2]), 3)
     with st.container(horizontal=True, gap="medium"):
-        st.metric("Step", run.steps, width="content")
+        if run.diverged and run.last_sane_step < run.steps:
+            # The engine froze the run where it blew up: the counter says so, instead of
+            # claiming steps that never moved the ball.
+            st.metric(
+                "Step",
+                f"{run.last_sane_step} of {run.steps}",
+                width="content",
+                help=f"The run stopped at step {run.last_sane_step}: the loss blew up there, "
+                f"so the other {run.steps - run.last_sane_step} steps changed nothing.",
+            )
+        else:
+            st.metric("Step", run.steps, width="content")
         st.metric("Loss", fmt(run.loss, 4), delta=delta, delta_color="inverse", width="content")
     # Position as a caption: long numbers in a third metric made the row wrap.
     st.caption(f"Ball at θ = ({run.params[0]:.3f}, {run.params[1]:.3f})")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_sweep(
+    optimizer: str,
+    landscape: str,
+    start: tuple[float, float],
+    steps: int,
+    param: str,
+    values: tuple[float, ...],
+    fixed: tuple[tuple[str, float], ...] = (),
+) -> SweepRuns:
+    """:func:`kit.sweeps.sweep_runs`, cached (one batched engine call per set-up)."""
+    return sweep_runs(optimizer, landscape, start, steps, param, values, dict(fixed))
+
+
+def drag_chart(
+    ps: PageState,
+    name: str,
+    *,
+    optimizer: str,
+    landscape: str,
+    start: tuple[float, float],
+    steps: int,
+    param: str,
+    values: Sequence[float],
+    fixed: dict[str, float] | None = None,
+    active_value: float,
+    value_name: str,
+    format_value: Callable[[float], str] = format_rate,
+    describe: Callable[[SweepRuns, int], str] = describe_final_loss,
+    title_prefix: str = "",
+    log_color: bool = False,
+    height: int = 460,
+    note: str = "",
+) -> SweepRuns:
+    """A landscape with a slider *inside* the chart over ``values`` of ``param``: dragging
+    it redraws the path in the browser, with no rerun (the runs are all precomputed, in
+    one batched engine call). It starts at the value nearest ``active_value`` (the
+    page's own slider, where there is one). ``note`` (markdown) goes beside the chart on a
+    wide screen, above it on a phone. Returns the runs, for text about them."""
+    runs = cached_sweep(
+        optimizer,
+        landscape,
+        (float(start[0]), float(start[1])),
+        int(steps),
+        param,
+        tuple(float(v) for v in values),
+        tuple(sorted((fixed or {}).items())),
+    )
+    land = landscape_of(landscape)
+    fig = memo_figure(
+        sweep_map_figure,
+        landscape_grid(landscape),
+        runs,
+        value_name=value_name,
+        format_value=format_value,
+        describe=describe,
+        active=nearest_index(runs.values, active_value),
+        minima=tuple(tuple(m) for m in land.minima),
+        title_prefix=title_prefix,
+        log_color=log_color,
+        height=height,
+    )
+    left, right = st.columns([3, 2], gap="medium", vertical_alignment="center")
+    with right:
+        st.markdown(note)
+    with left:
+        st.plotly_chart(fig, key=ps.key(name), config={"displayModeBar": False})
+    return runs
 
 
 def landscape_explorer(
@@ -122,11 +207,15 @@ def landscape_explorer(
     lr_range: tuple[float, float] = (0.001, 1.5),
     play_steps: int = 40,
     formula: bool = False,
+    drag_lr: bool = False,
 ) -> None:
     """Draw the explorer (controls, landscape, status, loss curve) in a fragment.
 
     ``formula=True`` adds "Your formula" to the landscapes: a box to type one in
     (:mod:`kit.formula_box`), restored from and kept in the page's address.
+    ``drag_lr=True`` adds, under it, the same landscape and start with a learning-rate
+    slider inside the chart (every notch of the page's η slider precomputed for
+    ``play_steps`` steps), so dragging it shows at once where η stops working.
     """
     choices = list(landscape_names) + ([own_landscape.FORMULA_CHOICE] if formula else [])
 
@@ -144,7 +233,12 @@ def landscape_explorer(
             view = controls.view_toggle(ps, name=f"{name}:view")
         with c3:
             lr = controls.lr_slider(
-                ps, f"{name}:lr", low=lr_range[0], high=lr_range[1], default=lr_default
+                ps,
+                f"{name}:lr",
+                low=lr_range[0],
+                high=lr_range[1],
+                default=lr_default,
+                extra=LR_EXTRA,
             )
         if formula:
             chosen = land_name == own_landscape.FORMULA_CHOICE
@@ -190,5 +284,23 @@ def landscape_explorer(
         st.caption(f"**{land.title}.** {land.description}")
         if own_landscape.is_formula_key(land_name):  # its formula and derivatives, typeset
             typeset(land_name)
+        if drag_lr and view == "2d":
+            drag_chart(
+                ps,
+                f"{name}:drag",
+                optimizer=optimizer,
+                landscape=land_name,
+                start=run.start,
+                steps=play_steps,
+                param="lr",
+                values=log_options(*lr_range, LR_EXTRA),
+                active_value=lr,
+                value_name="η",
+                title_prefix="SGD, ",
+                note=f"**Drag η inside the chart.** The same landscape and start, {play_steps} "
+                "steps at every η on the slider above, all computed at once: drag the "
+                "slider under the map and the path follows as you move. Above the map: the "
+                "η on screen and how its run ended.",
+            )
 
     explorer()

@@ -121,6 +121,7 @@ landscape_explorer(
     landscape_names=EXPLORER_LANDSCAPES,
     lr_range=EXPLORER_LR_RANGE,
     formula=True,
+    drag_lr=True,
 )
 
 st.header("Three ways to fail")

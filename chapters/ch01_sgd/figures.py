@@ -11,7 +11,12 @@ import plotly.graph_objects as go
 
 from kit import palette
 from kit.plots.base import base_layout, decade_ticks, f32, rounded, thin
-from kit.plots.curves import divergence_marker, log_axis_ok, loss_curve_figure
+from kit.plots.curves import (
+    divergence_marker,
+    keep_divergence_labels_inside,
+    log_axis_ok,
+    loss_curve_figure,
+)
 from kit.plots.landscape import landscape_figure
 from kit.plots.series import Grid, PathTrace, Point
 
@@ -363,6 +368,7 @@ def loss_vs_examples_figure(
         )
         if run.diverged_at is not None and len(losses):
             fig.add_trace(divergence_marker(float(xs[-1]), float(ys[-1]), run.diverged_at))
+    keep_divergence_labels_inside(fig, log_y=use_log)
     base_layout(fig, title=title, height=height)
     fig.update_xaxes(title_text="examples processed (gradient evaluations)", rangemode="tozero")
     fig.update_yaxes(title_text=y_title + (" (log scale)" if use_log else ""))

@@ -39,6 +39,8 @@ RACE_ETA_EXTRA = (0.04, 0.045, 0.06, 0.08, 0.09)
 # The race opens at a moderate β, where momentum visibly calms SGD's zig-zag; the presets
 # show the usual β = 0.9 (faster, but it sways) and too much memory.
 RACE_BETA = 0.5
+DRAG_STEPS = 60  # steps per β in the in-figure β slider (as one Play of the race)
+DRAG_BETAS = (*(round(0.05 * k, 2) for k in range(20)), 0.97, 0.99)  # its notches
 RACE_PRESETS = {
     "calm": ("Moderate β: the zig-zag calms", RACE_ETA, RACE_BETA),
     "usual": ("The usual β = 0.9: faster, but it sways", RACE_ETA, 0.9),
@@ -488,3 +490,8 @@ def zoom_ranges(points: list[np.ndarray], bounds) -> tuple[list[float], list[flo
         lo_ax, hi_ax = max(low, centre[axis] - span), min(high, centre[axis] + span)
         ranges.append([lo_ax, hi_ax] if hi_ax > lo_ax else [low, high])  # off the map
     return ranges[0], ranges[1]
+
+
+def format_beta(beta: float) -> str:
+    """β as the sliders show it: two decimals (0.9 → "0.90")."""
+    return f"{beta:.2f}"

@@ -19,6 +19,8 @@ from chapters.ch02_momentum.figures import (
 from chapters.ch02_momentum.logic import (
     BETA_GUIDE,
     BETA_GUIDE_TEXT,
+    DRAG_BETAS,
+    DRAG_STEPS,
     LESSON_BETA,
     LESSON_ETA,
     LESSON_FORM,
@@ -40,6 +42,7 @@ from chapters.ch02_momentum.logic import (
     TABLE_STEPS,
     THRESHOLD,
     buildup_horizon,
+    format_beta,
     memory_ages,
     momentum_status,
     nesterov_anatomy,
@@ -284,6 +287,7 @@ def sgd_vs_momentum() -> None:
                 f"**{fmt(best_beta, 3)}**, with {best_steps} steps: enough memory to build speed "
                 "along the floor, not so much that the sway across the valley lingers."
             )
+        beta_drag(state, eta, beta, start)
         sgd_limit = stable_lr_limit(RACE_LANDSCAPE)
         mom_limit = stable_lr_limit(RACE_LANDSCAPE, beta)
         if eta >= sgd_limit:
@@ -300,6 +304,29 @@ def sgd_vs_momentum() -> None:
             )
 
     body()
+
+
+def beta_drag(state: PageState, eta: float, beta: float, start: tuple[float, float]) -> None:
+    """The race's momentum run at every β, with the β slider inside the chart."""
+    explorer.drag_chart(
+        state,
+        "race:drag",
+        optimizer="momentum",
+        landscape=RACE_LANDSCAPE,
+        start=start,
+        steps=DRAG_STEPS,
+        param="beta",
+        values=DRAG_BETAS,
+        fixed={"lr": eta},
+        active_value=beta,
+        value_name="β",
+        format_value=format_beta,
+        title_prefix=f"momentum, η = {format_rate(eta)}, ",
+        note=f"**Drag β inside the chart.** Momentum alone, from the same start at the same η, "
+        f"{DRAG_STEPS} steps at each β from 0 (plain SGD) to 0.99, all computed at once: "
+        "drag the slider under the map and watch the zig-zag calm, then the sway grow. "
+        "Above the map: the β on screen and the loss its run reached.",
+    )
 
 
 # --------------------------------------------------------------------------- β guide

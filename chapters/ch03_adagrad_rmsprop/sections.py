@@ -186,8 +186,34 @@ def adaptive_race() -> None:
             )
         st.table(rate_table(runs, step))
         st.markdown(race_story(runs, step, rates))
+        rho_drag(state, lr_rms, rho, start)
 
     race()
+
+
+def rho_drag(state: PageState, lr: float, rho: float, start: tuple[float, float]) -> None:
+    """RMSProp from the race's start at every ρ, with the ρ slider inside the chart."""
+    explorer.drag_chart(
+        state,
+        "race:drag",
+        optimizer="rmsprop",
+        landscape=LANDSCAPE,
+        start=start,
+        steps=PLAY_STEPS,
+        param="rho",
+        values=RHO_OPTIONS,
+        fixed={"lr": lr},
+        active_value=rho,
+        value_name="ρ",
+        format_value=str,
+        title_prefix=f"RMSProp, η = {format_rate(lr)}, ",
+        note=f"**Drag ρ inside the chart.** RMSProp alone, from the same start at the same η, "
+        f"{PLAY_STEPS} steps at every ρ of the slider above, all computed at once: drag the "
+        "slider under the map. Small ρ forgets fast, so each step is about η long along "
+        "every axis; with ρ near 1 the average v starts near 0 (RMSProp has no bias "
+        "correction), so the first steps are far longer than η. Above the map: the ρ on "
+        "screen and the loss its run reached.",
+    )
 
 
 def rate_over_time() -> None:

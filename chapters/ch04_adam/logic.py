@@ -35,6 +35,7 @@ PRESET_STORY: dict[str, str] = {
 }
 BETA1_OPTIONS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 BETA2_OPTIONS = (0.9, 0.99, 0.995, 0.999, 0.9999)
+DRAG_STEPS = 50  # steps per β₁ in the in-figure β₁ slider (as one Play of the comparison)
 BIAS_STEPS = (1, 2, 5, 10, 20, 50, 100, 500, 1000, 5000)  # rows of the bias-factor table
 FIRST_STEPS = 10  # steps compared in the bias-correction bar chart
 COMPARE_LANDSCAPES = ("rosenbrock", "beale", "bowl", "elliptical")

@@ -16,6 +16,7 @@ from chapters.ch04_adam.logic import (
     BIAS_STEPS,
     COMPARE_LANDSCAPES,
     DEFAULTS,
+    DRAG_STEPS,
     FIRST_STEPS,
     LESSON_GRADS,
     LESSON_SETTINGS,
@@ -33,7 +34,7 @@ from chapters.ch04_adam.logic import (
 from engine import landscapes, worked
 from kit import controls, explorer
 from kit.controls import page_state
-from kit.format import fmt
+from kit.format import fmt, format_rate
 from kit.plots.landscape import landscape_figure
 from kit.plots.memo import memo_figure
 from kit.state import sync_run
@@ -276,6 +277,31 @@ def worked_table() -> dict[str, np.ndarray]:
     return table
 
 
+def beta1_drag(state, land_name: str, start: tuple[float, float], lr: float) -> None:
+    """Adam (corrected) from the comparison's start at every β₁, the slider in the chart."""
+    explorer.drag_chart(
+        state,
+        "bc:drag",
+        optimizer="adam",
+        landscape=land_name,
+        start=start,
+        steps=DRAG_STEPS,
+        param="beta1",
+        values=BETA1_OPTIONS,
+        fixed={"lr": lr},
+        active_value=float(state.get("viz:beta1", DEFAULTS["beta1"])),
+        value_name="β₁",
+        format_value=str,
+        title_prefix=f"Adam, η = {format_rate(lr)}, ",
+        log_color=land_name in LOG_COLOURED,
+        note=f"**Drag β₁ inside the chart.** Adam with bias correction, from the same start at "
+        f"the same η, {DRAG_STEPS} steps at each β₁ of the internals visualiser's slider, "
+        "all computed at once (β₂ = 0.999): drag the slider under the map. β₁ = 0 is "
+        "RMSProp with bias correction; a large β₁ carries momentum into the turns. The "
+        "title gives the β₁ on screen and the loss its run reached.",
+    )
+
+
 def bias_comparison() -> None:
     """Adam with and without bias correction on one landscape: Step / Play / Reset, click."""
 
@@ -344,6 +370,7 @@ def bias_comparison() -> None:
                 st.caption(f"{status.label}: {status.detail}")
             explorer.loss_chart(state, "bc:loss", traces, title="Loss per step", height=260)
         st.caption(f"**{land.title}.** {land.description}")
+        beta1_drag(state, land_name, tuple(on.start), lr)
 
         st.subheader("The first steps, side by side")
         sizes = first_step_sizes(land_name, tuple(on.start), lr)

@@ -50,6 +50,9 @@ def worked_example() -> dict:
     }
 
 
+DRAG_WDS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.5)  # notches of the in-chart λ slider
+
+
 def decay_runs(busy: float, quiet: float, wd: float, noisy: bool) -> dict[str, dict]:
     """``worked.effective_decay`` for the busy and the quiet weight (same noise draw)."""
     noise = NOISE if noisy else 0.0

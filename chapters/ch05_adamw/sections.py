@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from chapters.ch05_adamw import logic
-from chapters.ch05_adamw.figures import decay_figure
+from chapters.ch05_adamw.figures import decay_drag_figure, decay_figure
 from chapters.ch05_adamw.logic import (
     ADAMW_COLOR,
     BUSY_SCALES,
     DECAY_LR,
     DECAY_THETA0,
     DECAY_WD,
+    DRAG_WDS,
     L2_COLOR,
     LESSON_EXAMPLE,
     NOISE,
@@ -26,7 +27,7 @@ from chapters.ch05_adamw.logic import (
 from engine import optimizers
 from kit import controls
 from kit.controls import page_state, persistent
-from kit.format import fmt, latex_number
+from kit.format import fmt, format_rate, latex_number
 from kit.plots.bars import grouped_bar_figure
 from kit.plots.memo import memo_figure
 from kit.plots.series import Series
@@ -114,6 +115,34 @@ def _scale_choice(name: str, label: str, options: tuple[float, ...], default: fl
         default=default,
         format_func=lambda v: f"{v:g}",
         help=help,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def decay_runs_per_wd(
+    busy: float, quiet: float, wds: tuple[float, ...], noisy: bool
+) -> list[dict[str, dict]]:
+    return [decay_runs(busy, quiet, wd, noisy) for wd in wds]
+
+
+def wd_drag(state, busy: float, quiet: float, wd: float, noisy: bool) -> None:
+    """The comparison's summed decay at every λ, with the λ slider inside the chart."""
+    wds = tuple(sorted({*DRAG_WDS, wd}))
+    st.markdown(
+        "**Drag λ inside the chart.** The same two weights at every λ below, all computed "
+        "at once: drag the slider under the chart and watch, for each method, whether the "
+        "busy (solid) and quiet (dashed) curves stay together as λ changes. The title gives "
+        "the λ on screen and each curve's total."
+    )
+    st.plotly_chart(
+        memo_figure(
+            decay_drag_figure,
+            decay_runs_per_wd(busy, quiet, wds, noisy),
+            [format_rate(v) for v in wds],
+            wds.index(wd),
+        ),
+        key=state.key("decay:drag"),
+        config={"displayModeBar": False},
     )
 
 
@@ -224,6 +253,7 @@ def busy_quiet_comparison() -> None:
                 }
             )
         st.table(pd.DataFrame(rows).set_index("weight"))
+        wd_drag(state, float(busy), float(quiet), float(wd), bool(noisy))
         if quiet >= busy:
             st.warning(
                 "The quiet weight's gradients are at least as large as the busy one's: pick a "

@@ -28,6 +28,8 @@ WORKED_PEAK = 0.001
 WORKED_STEPS = (0, 50, 100, 325, 550, 775, 1000)
 
 VISUALISER_DEFAULT = ("cosine", "linear", "inverse_sqrt", "wsd")
+WARMUP_DRAG_PERCENTS = tuple(range(0, 51, 5))  # notches of the in-chart warmup slider
+DRAG_SAMPLES = 400  # steps at which its curves are sampled (payload: every notch's curves)
 DECAY_NAMES = tuple(n for n in schedules.NAMES if n != "constant")
 
 ACTION_OPTIMIZERS = ("sgd", "momentum", "adam")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from chapters.ch07_schedules import figures
 from chapters.ch07_schedules.logic import (
     ACTION_HORIZONS,
     ACTION_LANDSCAPES,
@@ -14,11 +15,13 @@ from chapters.ch07_schedules.logic import (
     ACTION_PLAY,
     CONSTANT_COLOR,
     DECAY_NAMES,
+    DRAG_SAMPLES,
     MISTAKES,
     PAGE,
     PRESETS,
     SHAPE_NOTES,
     VISUALISER_DEFAULT,
+    WARMUP_DRAG_PERCENTS,
     WORKED_PEAK,
     WORKED_STEPS,
     WORKED_TOTAL,
@@ -170,41 +173,65 @@ def visualiser() -> None:
         if not names:
             st.info("Pick at least one schedule above to draw it.")
             return
+        shape_options = {
+            "step": {"gamma": gamma, "step_size": max(1, round(int(total) * every / 100))},
+            "wsd": {"decay_fraction": decay_pct / 100},
+        }
         built, problems = build_schedules(
             names,
             peak=float(peak),
             total=int(total),
             warmup_percent=warm_pct,
             min_lr=float(floor),
-            options={
-                "step": {"gamma": gamma, "step_size": max(1, round(int(total) * every / 100))},
-                "wsd": {"decay_fraction": decay_pct / 100},
-            },
+            options=shape_options,
         )
         for problem in problems:
             st.error(problem, icon=":material/block:")
         if not built:
             return
-        steps = np.arange(int(total) + 1)
         warm = warmup_steps_for(int(total), warm_pct)
+        # Every warmup percentage's curves go into the chart, so the slider inside it
+        # redraws them in the browser while it is dragged (sampled at ≤ 400 steps: the
+        # payload holds every percentage's curves).
+        steps = np.unique(np.round(np.linspace(0, int(total), min(int(total) + 1, DRAG_SAMPLES))))
+        percents = sorted({*WARMUP_DRAG_PERCENTS, int(warm_pct)})
+        per_percent = []
+        for percent in percents:
+            at_percent, _ = build_schedules(
+                list(built),
+                peak=float(peak),
+                total=int(total),
+                warmup_percent=percent,
+                min_lr=float(floor),
+                options=shape_options,
+            )
+            per_percent.append(
+                [
+                    Series(
+                        schedules.info(n)["title"],
+                        at_percent[n](steps.astype(int)) if n in at_percent else steps * np.nan,
+                        palette.schedule_color(n),
+                    )
+                    for n in built
+                ]
+            )
         fig = memo_figure(
-            schedule_figure,
-            steps,
-            [
-                Series(schedules.info(n)["title"], s(steps), palette.schedule_color(n))
-                for n, s in built.items()
-            ],
+            figures.warmup_drag_figure,
+            steps.astype(int),
+            per_percent,
+            percents,
+            [warmup_steps_for(int(total), p) for p in percents],
+            percents.index(int(warm_pct)),
+            total=int(total),
             normalise_to=float(peak) if normalised else None,
-            vlines=[(warm, "warmup ends")] if 0 < warm < int(total) else [],
-            title="Learning rate over the run",
-            height=380,
         )
         st.plotly_chart(fig, key=state.key("vis:chart"), config={"displayModeBar": False})
         st.dataframe(schedule_summary(built, int(total)), hide_index=True)
         st.caption(
-            f"Warmup lasts {warm:,} of {int(total):,} steps. The last column is the average "
-            "rate over the whole run: how much of a constant-peak run's total step length "
-            "each schedule spends."
+            "Drag the slider inside the chart to see every shape respond to the warmup at "
+            f"once. The table is for the Warmup slider above: {warm:,} of {int(total):,} "
+            "warmup steps. Its last column is the average rate over the whole run: how much "
+            "of a constant-peak run's total step length each schedule spends."
         )
 
     body()

@@ -37,7 +37,40 @@ def divergence_marker(x: float, y: float, step: int) -> go.Scatter:
         textfont={"color": palette.DIVERGED_COLOR, "size": 11},
         showlegend=False,
         hoverinfo="skip",
+        meta="divergence",
     )
+
+
+def keep_divergence_labels_inside(fig: go.Figure, *, log_y: bool) -> None:
+    """Turn each ✕'s label towards the middle of the plot, so it is never cut off.
+
+    A diverged run's ✕ sits at its largest loss, usually the top of the chart, where a
+    label above it was clipped: the label goes below a point in the upper half and
+    above one in the lower half, left of a point in the right half and right of one in
+    the left half (log axes measured in decades).
+    """
+    xs, ys = [], []
+    for trace in fig.data:
+        if trace.x is not None and trace.y is not None:
+            xs.append(np.asarray(trace.x, dtype=np.float64).ravel())
+            y = np.asarray(trace.y, dtype=np.float64).ravel()
+            ys.append(np.log10(np.where(y > 0, y, np.nan)) if log_y else y)
+    if not xs:
+        return
+    all_x, all_y = np.concatenate(xs), np.concatenate(ys)
+    all_x, all_y = all_x[np.isfinite(all_x)], all_y[np.isfinite(all_y)]
+    if not all_x.size or not all_y.size:
+        return
+    for trace in fig.data:
+        if trace.meta != "divergence":
+            continue
+        x = float(trace.x[0])
+        y = float(np.log10(trace.y[0])) if log_y and trace.y[0] > 0 else float(trace.y[0])
+        right_half = x > (all_x.min() + all_x.max()) / 2
+        upper_half = y >= (all_y.min() + all_y.max()) / 2
+        trace.textposition = ("bottom" if upper_half else "top") + (
+            " left" if right_half else " right"
+        )
 
 
 def loss_curve_figure(
@@ -92,6 +125,7 @@ def loss_curve_figure(
         fig.add_vline(x=current_step, line={"color": "#888", "width": 1, "dash": "dot"})
     if threshold is not None and (not use_log or threshold > 0):
         fig.add_hline(y=threshold, line={"color": "#888", "width": 1, "dash": "dash"})
+    keep_divergence_labels_inside(fig, log_y=use_log)
     base_layout(fig, title=title, height=height)
     fig.update_xaxes(title_text="step", rangemode="tozero")
     last_step = max((len(c) - 1 for c in cut), default=0)

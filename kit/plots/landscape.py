@@ -320,6 +320,7 @@ def landscape_figure(
         )
 
     moving: list[int] = []
+    diverged_labels = 0  # labels already placed (each further one sits a row lower)
     for trace in trajectories:
         last = trace.last_index
         path = np.asarray(trace.path, dtype=np.float64)[: last + 1]
@@ -393,7 +394,8 @@ def landscape_figure(
             )
         moving.append(len(fig.data) - 1)
         if trace.diverged_at is not None:
-            _mark_divergence(fig, path[-1], trace, is3d)
+            _mark_divergence(fig, path[-1], trace, is3d, bounds, diverged_labels)
+            diverged_labels += 1
 
     # The minima go on top of the runs: drawn before them, a ball resting on a minimum hid
     # its star (on the saddle, the minimum the ball settled in looked unmarked).
@@ -471,21 +473,46 @@ def landscape_figure(
     return fig
 
 
-def _mark_divergence(fig: go.Figure, where: np.ndarray, trace: PathTrace, is3d: bool) -> None:
+def _mark_divergence(
+    fig: go.Figure,
+    where: np.ndarray,
+    trace: PathTrace,
+    is3d: bool,
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    row: int = 0,
+) -> None:
+    """Label where a run diverged, inside the plot area.
+
+    The last point is often far outside the map (that is what diverging means), and a
+    label pinned beside it was cut off at the chart's edge. So the arrow points at the
+    point pulled back inside the map, and the text sits in the middle of the map's width,
+    in the half away from that point (a row lower for each further diverged run): fully
+    visible at any chart width the text fits in.
+    """
     text = f"{trace.label}: diverged at step {trace.diverged_at}"
     if is3d:
         return  # the loss curve carries the label; 3-D text is hard to read
+    (x0, x1), (y0, y1) = bounds
+    inset_x, inset_y = 0.03 * (x1 - x0), 0.03 * (y1 - y0)
+    point = np.nan_to_num(np.asarray(where, dtype=np.float64), nan=0.0, posinf=1e300, neginf=-1e300)
+    tip_x = float(np.clip(point[0], x0 + inset_x, x1 - inset_x))
+    tip_y = float(np.clip(point[1], y0 + inset_y, y1 - inset_y))
+    upper = tip_y > (y0 + y1) / 2
+    row_offset = (0.12 + 0.09 * row) * (y1 - y0)
     fig.add_annotation(
-        x=float(where[0]),
-        y=float(where[1]),
+        x=tip_x,
+        y=tip_y,
+        ax=(x0 + x1) / 2,
+        ay=(y0 + row_offset) if upper else (y1 - row_offset),
+        axref="x",
+        ayref="y",
         text=text,
         showarrow=True,
         arrowhead=2,
         arrowcolor=palette.DIVERGED_COLOR,
         font={"color": palette.DIVERGED_COLOR, "size": 12},
         bgcolor="rgba(255,255,255,0.85)",
-        ax=30,
-        ay=-30,
+        name="diverged",
     )
 
 

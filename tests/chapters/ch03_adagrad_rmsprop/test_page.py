@@ -61,7 +61,8 @@ def test_page_runs_without_exception_or_error(page):
     assert not page.exception
     assert not page.error
     assert page.title[0].value.startswith("Chapter 3")
-    assert len(page.get("plotly_chart")) == 4  # race map, rate bars, loss curve, rate over time
+    # race map, rate bars, loss curve, the ρ drag chart, rate over time
+    assert len(page.get("plotly_chart")) == 5
 
 
 def test_adagrad_checked_numbers(page):
@@ -162,9 +163,9 @@ def test_hyperparameter_change_continues_and_reset_restarts():
 
 def test_rho_slider_changes_rate_over_time_chart():
     at = open_page()
-    before = charts(at)[3]
+    before = charts(at)[4]  # after the race map, bars, loss curve and ρ drag chart
     at.select_slider(key=TIME_RHO).set_value(0.5).run()
-    after = charts(at)[3]
+    after = charts(at)[4]
     assert not at.exception
     assert before["data"][1]["y"] != after["data"][1]["y"]  # RMSProp's curve moved
     assert before["data"][0]["y"] == after["data"][0]["y"]  # AdaGrad has no ρ

@@ -205,3 +205,36 @@ def test_chapter_seven_quiz_file():
     assert sum(s.generator is not None for s in specs) >= 1
     source = next(s for s in specs if s.source)
     assert "warmup" in source.prompt.lower()
+
+
+def test_the_warmup_slider_has_one_step_per_percentage_with_the_engines_curves():
+    import json
+
+    from chapters.ch07_schedules.figures import warmup_drag_figure
+    from chapters.ch07_schedules.logic import build_schedules, warmup_steps_for
+    from kit.plots.series import Series
+
+    total, peak = 1000, 0.001
+    steps = np.arange(0, total + 1, 10)
+    percents = [0, 10, 30]
+    per_percent = []
+    for p in percents:
+        built, problems = build_schedules(
+            ["cosine", "linear"], peak=peak, total=total, warmup_percent=p, min_lr=0.0
+        )
+        assert not problems
+        per_percent.append([Series(n, built[n](steps), "#000") for n in ("cosine", "linear")])
+    warm = [warmup_steps_for(total, p) for p in percents]
+    fig = warmup_drag_figure(steps, per_percent, percents, warm, 1, total=total, normalise_to=peak)
+    slider = json.loads(fig.to_json())["layout"]["sliders"][0]
+    assert len(slider["steps"]) == 3 and slider["active"] == 1
+    for i, step in enumerate(slider["steps"]):
+        data, layout, traces = step["args"]
+        assert traces == [0, 1]
+        for k in range(2):
+            np.testing.assert_allclose(
+                data["y"][k], np.asarray(per_percent[i][k].values) / peak, rtol=1e-3
+            )
+        assert layout["shapes[0].x0"] == warm[i]
+        assert layout["shapes[0].visible"] == (0 < warm[i] < total)
+        assert f"({warm[i]:,} of {total:,} steps)" in layout["title.text"]
