@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from kit import charts
 from kit.state import PageState
 
 Point = tuple[float, float]
@@ -120,7 +121,7 @@ def clickable_chart(ps: PageState, name: str, fig: Any, on_pick: Callable[[Any],
     """Draw ``fig`` so that a click calls ``on_pick(selection)`` as a callback (so the page
     drawn next already shows its effect); see :func:`register_click`."""
     key = chart_key(ps, name)
-    st.plotly_chart(
+    charts.plotly_chart(
         fig,
         key=key,
         on_select=lambda: register_click(ps, name, key, on_pick),
@@ -150,7 +151,7 @@ def map_chart(
         typed_point(ps, name, bounds=bounds, on_point=on_point, current=current)
     else:
         config = {} if toolbar_3d else {"config": {"displayModeBar": False}}
-        st.plotly_chart(fig, key=ps.key(f"{name}:chart3d"), **config)
+        charts.plotly_chart(fig, key=ps.key(f"{name}:chart3d"), **config)
         if hint_3d:
             st.caption(hint_3d)
 

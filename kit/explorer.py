@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from kit import clicks, controls, own_landscape, palette
+from kit import charts, clicks, controls, own_landscape, palette
 from kit.format import fmt, format_rate
 from kit.formula_box import apply_link, formula_box, sync_link, typeset
 from kit.options import log_options
@@ -68,7 +68,7 @@ def start_for(ps: PageState, landscape: str) -> tuple[float, float]:
 def loss_chart(ps: PageState, name: str, traces: Sequence[PathTrace], **options: Any) -> None:
     """The loss-per-step chart of ``traces`` under key ``name`` (memoised; ``options`` as
     for :func:`kit.plots.curves.loss_curve_figure`)."""
-    st.plotly_chart(
+    charts.plotly_chart(
         memo_figure(loss_curve_figure, list(traces), **options),
         key=ps.key(name),
         config={"displayModeBar": False},
@@ -193,7 +193,7 @@ def drag_chart(
     with right:
         st.markdown(note)
     with left:
-        st.plotly_chart(fig, key=ps.key(name), config={"displayModeBar": False})
+        charts.plotly_chart(fig, key=ps.key(name), config={"displayModeBar": False})
     return runs
 
 

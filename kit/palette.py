@@ -65,7 +65,7 @@ MARKER_SYMBOLS: tuple[str, ...] = (
     "square",
     "diamond",
     "triangle-up",
-    "x",
+    "pentagon",
     "star",
     "triangle-down",
 )

@@ -28,7 +28,7 @@ from chapters.ch00_landscape.logic import (
     weights_problem,
 )
 from engine import landscapes, worked
-from kit import controls, palette
+from kit import charts, controls, palette
 from kit.explorer import start_for
 from kit.format import fmt, format_rate, table_text
 from kit.state import advance, start_run
@@ -82,7 +82,7 @@ def gradient_probe() -> None:
             tangent=(x, slope),
             height=280,
         )
-        st.plotly_chart(fig, key=state.key("probe:chart"), config={"displayModeBar": False})
+        charts.plotly_chart(fig, key=state.key("probe:chart"), config={"displayModeBar": False})
 
 
 def parabola_walkthrough() -> None:
@@ -112,7 +112,7 @@ def parabola_walkthrough() -> None:
         st.table(table_text(shown, digits=4))
         st.caption("Computed by the engine's SGD just now; 4 significant figures.")
     with right:
-        st.plotly_chart(
+        charts.plotly_chart(
             figures.parabola_figure(
                 x,
                 loss,

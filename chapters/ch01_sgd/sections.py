@@ -45,7 +45,7 @@ from chapters.ch01_sgd.logic import (
     vec_text,
 )
 from engine import landscapes, minibatch, simulate, worked
-from kit import clicks, controls
+from kit import charts, clicks, controls
 from kit.controls import page_state, persistent
 from kit.explorer import landscape_grid
 from kit.format import fmt, format_rate, table_text
@@ -368,7 +368,7 @@ def gradient_noise_lab() -> None:
         with right:
             data = variance_data(point, seed)
             current = measured_variance(point, batch, seed) if batch < n else 0.0
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(
                     figures.variance_figure,
                     data["dense"],
@@ -491,7 +491,7 @@ def regression_paths_view(
                 title="Loss above the optimum, per example processed",
                 height=300,
             )
-        st.plotly_chart(
+        charts.plotly_chart(
             curve,
             key=state.key("paths:curve"),
             config={"displayModeBar": False},
@@ -617,7 +617,7 @@ def saddle_demo() -> None:
                 st.metric("Step", paths.steps, width="content")
                 st.metric("y, full batch", fmt(float(paths.full[-1, 1]), 3), width="content")
                 st.metric(f"y, B = {batch}", fmt(float(paths.mini[-1, 1]), 3), width="content")
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(
                     dotted_chart,
                     loss_curve_figure,

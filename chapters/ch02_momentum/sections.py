@@ -57,7 +57,7 @@ from chapters.ch02_momentum.logic import (
     zoom_ranges,
 )
 from engine import landscapes, optimizers
-from kit import controls, explorer
+from kit import charts, controls, explorer
 from kit.controls import page_state, persistent
 from kit.format import fmt, format_rate
 from kit.measure import averaging_window, stable_lr_limit
@@ -115,7 +115,7 @@ def ema_explorer() -> None:
             )
         left, right = st.columns(2, gap="medium")
         with left:
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(ema_weights_chart, beta, weights),
                 key=state.key("ema:weights"),
                 config={"displayModeBar": False},
@@ -123,7 +123,7 @@ def ema_explorer() -> None:
         horizon = buildup_horizon(w)
         steady, alternating = steady_vs_alternating(beta, horizon)
         with right:
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(velocity_buildup_chart, beta, steady, alternating),
                 key=state.key("ema:buildup"),
                 config={"displayModeBar": False},
@@ -401,7 +401,7 @@ def overshoot_explorer() -> None:
         format_func=lambda w: {"theta": "position θ", "loss": "loss (log scale)"}[w],
     )
     fig = memo_figure(overshoot_chart, {b: overshoot(b).table for b in betas}, what)
-    st.plotly_chart(fig, key=state.key("over:chart"), config={"displayModeBar": False})
+    charts.plotly_chart(fig, key=state.key("over:chart"), config={"displayModeBar": False})
     st.table(pd.DataFrame([overshoot_row(b, overshoot(b)) for b in betas]).set_index("β"))
     st.caption(
         f"All from the engine's momentum, {OVERSHOOT_STEPS} steps each; "
@@ -518,7 +518,7 @@ def nesterov_lab() -> None:
                     land.bounds,
                 ),
             )
-            st.plotly_chart(close, key=state.key("nag:close"), config={"displayModeBar": False})
+            charts.plotly_chart(close, key=state.key("nag:close"), config={"displayModeBar": False})
 
         with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
             substep = controls.choice(

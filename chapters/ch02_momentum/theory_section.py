@@ -25,7 +25,7 @@ from chapters.ch02_momentum.theory_logic import (
     run_sentence,
     steps_label,
 )
-from kit import clicks, palette
+from kit import charts, clicks, palette
 from kit.controls import page_state, persistent
 from kit.format import fmt
 from kit.plots.landscape import landscape_figure
@@ -145,7 +145,7 @@ def theory_of_the_ravine() -> None:
             )
             clicks.clickable_chart(ps, PLANE, fig, on_plane_click(maps.lrs, maps.betas))
         with right:
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(plane_figure, maps, "measured", optimum=optimum, chosen=chosen),
                 key=ps.key("theory:measured"),
                 config={"displayModeBar": False},
@@ -234,9 +234,9 @@ def run_view(run: theory_logic.PointRun, kappa: float) -> None:
             title=f"κ = {fmt(kappa, 4)}: the run at η = {fmt(run.lr, 3)}, β = {fmt(run.beta, 3)}",
             height=440,
         )
-        st.plotly_chart(fig, key=ps.key("theory:run"), config={"displayModeBar": False})
+        charts.plotly_chart(fig, key=ps.key("theory:run"), config={"displayModeBar": False})
     with right:
-        st.plotly_chart(
+        charts.plotly_chart(
             memo_figure(run_loss_figure, run, height=440),
             key=ps.key("theory:loss"),
             config={"displayModeBar": False},

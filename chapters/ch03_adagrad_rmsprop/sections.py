@@ -25,7 +25,7 @@ from chapters.ch03_adagrad_rmsprop.logic import (
     rate_table,
 )
 from engine import landscapes, worked
-from kit import controls, explorer, palette
+from kit import charts, controls, explorer, palette
 from kit.controls import page_state, persistent
 from kit.format import format_rate, optimizer_name
 from kit.plots.bars import grouped_bar_figure
@@ -164,7 +164,7 @@ def adaptive_race() -> None:
             explorer.landscape_chart(state, "race", LANDSCAPE, fig, view)
         with right:
             rates = {name: rate_at(run, step) for name, run in runs.items()}
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(
                     grouped_bar_figure,
                     AXIS_LABELS,
@@ -253,7 +253,7 @@ def rate_over_time() -> None:
             rho = rho_slider(state, "time:rho")
         table = rate_history(kind, int(steps), lr, rho)
         ada, rms = table["eff. LR AdaGrad"], table["eff. LR RMSProp"]
-        st.plotly_chart(
+        charts.plotly_chart(
             step_curves_figure(
                 table["step"],
                 [

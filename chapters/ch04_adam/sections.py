@@ -32,7 +32,7 @@ from chapters.ch04_adam.logic import (
     tex_factor,
 )
 from engine import landscapes, worked
-from kit import controls, explorer
+from kit import charts, controls, explorer
 from kit.controls import page_state
 from kit.format import fmt, format_rate
 from kit.plots.landscape import landscape_figure
@@ -120,7 +120,7 @@ def inflation_chart(beta1: float, beta2: float) -> None:
     """How many times too large the uncorrected step is, step by step (constant gradient)."""
     data = constant_gradient_bias(beta1, beta2)
     ratio = data["naive"]["size"] / data["corrected"]["size"]
-    st.plotly_chart(
+    charts.plotly_chart(
         memo_figure(figures.inflation_figure, ratio),
         key=STATE.key("bias:chart"),
         config={"displayModeBar": False},
@@ -187,7 +187,7 @@ def internals_visualiser() -> None:
             label="Show the arithmetic of step",
             help="Moves the highlighted step on the charts; its arithmetic is below them.",
         )
-        st.plotly_chart(
+        charts.plotly_chart(
             # Memoised: scrubbing back to a step seen before costs nothing (a build is ~60 ms).
             memo_figure(internals_figure, data, lr, step),
             key=state.key("viz:chart"),
@@ -376,7 +376,7 @@ def bias_comparison() -> None:
         sizes = first_step_sizes(land_name, tuple(on.start), lr)
         labels = [str(k) for k in range(1, FIRST_STEPS + 1)]
         bars = memo_figure(figures.first_steps_figure, labels, sizes, lr)
-        st.plotly_chart(bars, key=state.key("bc:bars"), config={"displayModeBar": False})
+        charts.plotly_chart(bars, key=state.key("bc:bars"), config={"displayModeBar": False})
         ratio = sizes["naive"] / np.where(sizes["corrected"] > 0, sizes["corrected"], np.nan)
         with st.expander("The same numbers as a table", icon=":material/table_chart:"):
             st.table(

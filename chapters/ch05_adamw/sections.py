@@ -25,7 +25,7 @@ from chapters.ch05_adamw.logic import (
     STEPS,
 )
 from engine import optimizers
-from kit import controls
+from kit import charts, controls
 from kit.controls import page_state, persistent
 from kit.format import fmt, format_rate, latex_number
 from kit.plots.bars import grouped_bar_figure
@@ -134,7 +134,7 @@ def wd_drag(state, busy: float, quiet: float, wd: float, noisy: bool) -> None:
         "busy (solid) and quiet (dashed) curves stay together as λ changes. The title gives "
         "the λ on screen and each curve's total."
     )
-    st.plotly_chart(
+    charts.plotly_chart(
         memo_figure(
             decay_drag_figure,
             decay_runs_per_wd(busy, quiet, wds, noisy),
@@ -193,7 +193,7 @@ def busy_quiet_comparison() -> None:
             help="Moves the highlight on the charts and updates the bars and numbers below.",
         )
         st.markdown("**Decay each weight receives** (solid: busy weight · dashed: quiet weight)")
-        st.plotly_chart(
+        charts.plotly_chart(
             memo_figure(decay_figure, runs, step),
             key=state.key("decay:chart"),
             config={"displayModeBar": False},
@@ -225,7 +225,7 @@ def busy_quiet_comparison() -> None:
                 text_format=".3g",
                 height=320,
             )
-            st.plotly_chart(bars, key=state.key("decay:bars"), config={"displayModeBar": False})
+            charts.plotly_chart(bars, key=state.key("decay:bars"), config={"displayModeBar": False})
         busy_ratio = shares[BUSY, "Adam+L2"] / shares[BUSY, "AdamW"]
         quiet_ratio = shares[QUIET, "Adam+L2"] / shares[QUIET, "AdamW"]
         with right:

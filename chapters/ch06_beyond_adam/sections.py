@@ -48,7 +48,7 @@ from chapters.ch06_beyond_adam.logic import (
     year_position,
 )
 from engine import landscapes, optimizers, transforms
-from kit import clicks, controls, explorer, palette
+from kit import charts, clicks, controls, explorer, palette
 from kit.controls import page_state, persistent
 from kit.format import fmt, format_rate, human_bytes, optimizer_name, times
 from kit.measure import state_bytes
@@ -237,7 +237,7 @@ def lion_demo() -> None:
         )
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            st.plotly_chart(fig, key=state.key("lion:chart"), config={"displayModeBar": False})
+            charts.plotly_chart(fig, key=state.key("lion:chart"), config={"displayModeBar": False})
         with right:
             st.dataframe(
                 step_size_summary({"Lion": lion, "Adam": adam}),
@@ -314,7 +314,7 @@ def lamb_demo() -> None:
             title=f"Step size relative to each layer's weights, step {lamb.steps}",
             height=380,
         )
-        st.plotly_chart(fig, key=state.key("lamb:chart"), config={"displayModeBar": False})
+        charts.plotly_chart(fig, key=state.key("lamb:chart"), config={"displayModeBar": False})
         st.dataframe(layer_table(lamb, adamw), hide_index=True)
         st.markdown(lamb_story(lamb, adamw))
 
@@ -395,7 +395,9 @@ def sophia_demo() -> None:
         clipped = np.stack([r["clipped"] for r in run.records]).mean(axis=1)
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            st.plotly_chart(fig, key=state.key("sophia:chart"), config={"displayModeBar": False})
+            charts.plotly_chart(
+                fig, key=state.key("sophia:chart"), config={"displayModeBar": False}
+            )
         with right:
             now = run.records[-1]["clipped"]
             with st.container(horizontal=True):
@@ -407,7 +409,7 @@ def sophia_demo() -> None:
                     width="content",
                 )
                 st.metric("Loss", fmt(run.losses[-1], 4), width="content")
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(
                     step_curves_figure,
                     steps,
@@ -438,7 +440,7 @@ def radam_demo() -> None:
         steps, rho, rect, first = rectification_series(beta2)
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(
                     figures.rectification_figure,
                     steps,
@@ -548,7 +550,7 @@ def memory_calculator() -> None:
         chart = memo_figure(
             memory_figure, rows, cols, 4 * numbers["weights"], adam_bytes, factored_bytes
         )
-        st.plotly_chart(chart, key=state.key("mem:chart"), config={"displayModeBar": False})
+        charts.plotly_chart(chart, key=state.key("mem:chart"), config={"displayModeBar": False})
 
     calc()
 

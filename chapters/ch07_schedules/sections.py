@@ -38,7 +38,7 @@ from chapters.ch07_schedules.logic import (
     warmup_steps_for,
 )
 from engine import landscapes, optimizers, schedules
-from kit import controls, explorer, palette
+from kit import charts, controls, explorer, palette
 from kit.controls import page_state, persistent
 from kit.explorer import landscape_chart, landscape_grid, start_for
 from kit.format import fmt, format_rate, times
@@ -225,7 +225,7 @@ def visualiser() -> None:
             total=int(total),
             normalise_to=float(peak) if normalised else None,
         )
-        st.plotly_chart(fig, key=state.key("vis:chart"), config={"displayModeBar": False})
+        charts.plotly_chart(fig, key=state.key("vis:chart"), config={"displayModeBar": False})
         st.dataframe(schedule_summary(built, int(total)), hide_index=True)
         st.caption(
             "Drag the slider inside the chart to see every shape respond to the warmup at "
@@ -267,7 +267,7 @@ def cosine_worked() -> None:
         title="The worked example: the table's rows on the curve",
         height=300,
     )
-    st.plotly_chart(fig, key=state.key("worked:chart"), config={"displayModeBar": False})
+    charts.plotly_chart(fig, key=state.key("worked:chart"), config={"displayModeBar": False})
 
 
 def _set_preset(name: str) -> None:
@@ -422,7 +422,7 @@ def schedule_in_action() -> None:
                 state, "action:loss", traces, log_y=True, title="Loss per step", height=260
             )
             shown = np.arange(max(int(horizon), steps_done) + 1)
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(
                     schedule_figure,
                     shown,
@@ -562,7 +562,7 @@ def pitfall() -> None:
             f"{int(batches)} batches",
             height=320,
         )
-        st.plotly_chart(fig, key=state.key("pit:chart"), config={"displayModeBar": False})
+        charts.plotly_chart(fig, key=state.key("pit:chart"), config={"displayModeBar": False})
         if int(epochs) <= 15:
             st.caption("Dotted lines mark the end of each epoch.")
         st.table(pitfall_summary(result))

@@ -40,7 +40,7 @@ from chapters.ch08_arena.lab_logic import (
 from chapters.ch08_arena.link import Setup
 from chapters.ch08_arena.logic import LOG_COLOR, PAGE, Entry, SweepResult, best_rate, run_sweep
 from engine import lab, landscapes, optimizers, schedules
-from kit import clicks, explorer, palette
+from kit import charts, clicks, explorer, palette
 from kit.controls import page_state, persistent
 from kit.format import fmt, format_rate, optimizer_name
 from kit.plots.memo import memo_figure
@@ -84,7 +84,7 @@ def sensitivity_maps_view(ps: PageState, setup: Setup, threshold: float) -> None
     columns = st.columns(min(3, len(names)), gap="small")
     for i, name in enumerate(names):
         with columns[i % len(columns)]:
-            st.plotly_chart(
+            charts.plotly_chart(
                 memo_figure(sensitivity_heatmap, results[name], steps=MAP_STEPS),
                 key=ps.key(f"lab:map:{name}"),
                 config={"displayModeBar": False},
@@ -166,14 +166,14 @@ def seed_fans_view(ps: PageState, setup: Setup, entries: Sequence[Entry], thresh
     }
     left, right = st.columns([1, 1], gap="medium")
     with left:
-        st.plotly_chart(
+        charts.plotly_chart(
             memo_figure(fan_loss_figure, fans, threshold=threshold),
             key=ps.key("lab:fan:loss"),
             config={"displayModeBar": False},
         )
     with right:
         land = landscape_of(setup.landscape)
-        st.plotly_chart(
+        charts.plotly_chart(
             memo_figure(
                 fan_map_figure,
                 explorer.landscape_grid(setup.landscape),

@@ -59,7 +59,7 @@ from chapters.ch08_arena.logic import (
 )
 from engine import landscapes, optimizers, simulate
 from engine.formula import FormulaError, FormulaSpec
-from kit import controls, explorer, formula_box, own_landscape
+from kit import charts, controls, explorer, formula_box, own_landscape
 from kit.code_panel import run_snippet
 from kit.controls import page_state, persistent
 from kit.format import format_rate, optimizer_name
@@ -459,7 +459,7 @@ def race_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -> list[
             max_points=payload_caps(len(traces))["max_path_points"],
             min_loss=LOSS_FLOOR,
         )
-        st.plotly_chart(loss_fig, key=ps.key("race:loss"), config={"displayModeBar": False})
+        charts.plotly_chart(loss_fig, key=ps.key("race:loss"), config={"displayModeBar": False})
     st.caption(
         "Hover a path for its step and loss. **Step** moves every racer one update, "
         f"**Play {PLAY_STEPS}** computes {PLAY_STEPS} more and ▶ on the map replays them, "
@@ -564,7 +564,7 @@ def sensitivity_view(ps: PageState, setup: Setup, settings: Mapping[str, Any]) -
         f"**{landscape_of(setup.landscape, setup.noise_spec).title}: final loss after "
         f"{SWEEP_STEPS} steps at {SWEEP_POINTS} learning rates per racer**"
     )
-    st.plotly_chart(
+    charts.plotly_chart(
         memo_figure(
             figures.tagged,
             figures.lr_sensitivity_figure,

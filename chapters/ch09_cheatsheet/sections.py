@@ -37,7 +37,7 @@ from chapters.ch09_cheatsheet.tree import (
 from core.nav import chapter_score, score_text
 from core.toc import CHAPTERS
 from engine import landscapes, optimizers, schedules
-from kit import clicks, controls, palette
+from kit import charts, clicks, controls, palette
 from kit.controls import page_state, persistent
 from kit.format import fmt, format_rate, human_bytes, superscript
 from kit.plots.memo import memo_figure
@@ -167,7 +167,7 @@ def recommendation_card(node: Node) -> None:
         steps, rates = schedule_curve(node)
         title = schedules.info(node.schedule)["title"]
         fig = memo_figure(figures.schedule_card_figure, steps, rates, title, color)
-        st.plotly_chart(fig, config={"displayModeBar": False}, key=STATE.key("card:schedule"))
+        charts.plotly_chart(fig, config={"displayModeBar": False}, key=STATE.key("card:schedule"))
         st.caption(
             f"In PyTorch: `{schedules.torch_equivalent(node.schedule)}`"
             if node.warmup > 0
@@ -230,7 +230,7 @@ def sensitivity_section(ranges: Mapping[str, tuple[float, float]]) -> None:
             floor=SENSITIVITY_FLOOR,
             title=f"AdamW on {landscapes.get(landscape).title}: final loss as each one is swept",
         )
-        st.plotly_chart(fig, config={"displayModeBar": False}, key=ps.key("sens:chart"))
+        charts.plotly_chart(fig, config={"displayModeBar": False}, key=ps.key("sens:chart"))
         order = sorted(result.rows, key=lambda r: -result.decades(r.label))
         ranking = ", ".join(f"{r.label} {fmt(result.decades(r.label), 2)}" for r in order)
         others = ", ".join(r.label for r in result.rows[1:])

@@ -17,7 +17,7 @@ import streamlit as st
 from chapters.ch10_network import claims, figures, logic
 from chapters.ch10_network.logic import PAGE, Setup
 from engine import datasets, optimizers, schedules
-from kit import controls
+from kit import charts, controls
 from kit.controls import Action, action_buttons, page_state, persistent, step_play_reset
 from kit.format import format_rate
 
@@ -358,12 +358,12 @@ def race_section(setup: Setup):
     key = (setup, training.step)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(
+        charts.plotly_chart(
             memo("loss", key, lambda: figures.curve_figure(history, colors, metric="loss")),
             key=STATE.key("chart:loss"),
         )
     with right:
-        st.plotly_chart(
+        charts.plotly_chart(
             memo("acc", key, lambda: figures.curve_figure(history, colors, metric="accuracy")),
             key=STATE.key("chart:accuracy"),
         )
@@ -411,7 +411,7 @@ def boundaries(setup: Setup, training, history) -> None:
         )
 
     fig = memo("boundary", (setup, training.step), build)
-    st.plotly_chart(fig, key=STATE.key("chart:boundary"))
+    charts.plotly_chart(fig, key=STATE.key("chart:boundary"))
     st.caption(
         "The ▶ buttons and the slider under the panels replay the boundaries over the "
         f"stored steps (every {training.snapshot_every}, and the current one). The dots are "
@@ -435,14 +435,16 @@ def digits_view(setup: Setup, training, history) -> None:
     label = history.labels[pick]
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figures.confusion_figure(matrix, label), key=STATE.key("chart:confusion"))
+        charts.plotly_chart(
+            figures.confusion_figure(matrix, label), key=STATE.key("chart:confusion")
+        )
     with right:
         if wrong.size == 0:
             st.success(f"{label} classifies every validation digit right.")
         else:
             shown = wrong[:12]
             images = np.round(data.X_val[shown] * 16).reshape(-1, *data.image_shape)
-            st.plotly_chart(
+            charts.plotly_chart(
                 figures.misclassified_figure(images, data.y_val[shown], predicted[shown], label),
                 key=STATE.key("chart:wrong"),
             )
@@ -487,7 +489,7 @@ def inside_section(setup: Setup, training, history) -> None:
         return
     colors = [color_of(n) for n in setup.racers]
     key = (setup, training.step)
-    st.plotly_chart(
+    charts.plotly_chart(
         memo(
             "ratio",
             key,
@@ -502,7 +504,7 @@ def inside_section(setup: Setup, training, history) -> None:
         "(layer 1 takes the inputs). The dashed grey line is the 10⁻³ rule of thumb."
     )
     st.markdown(logic.ratio_sentence(history))
-    st.plotly_chart(
+    charts.plotly_chart(
         memo("grad", key, lambda: figures.layer_figure(history, colors, kind="grad_norm")),
         key=STATE.key("chart:grad"),
     )
@@ -513,7 +515,7 @@ def inside_section(setup: Setup, training, history) -> None:
             "AdamW do): add one to see the spread of per-weight step sizes."
         )
         return
-    st.plotly_chart(
+    charts.plotly_chart(
         memo("spread_fig", key, lambda: figures.spread_figure(stats, training.step)),
         key=STATE.key("chart:spread"),
     )
@@ -596,7 +598,7 @@ def claims_section(setup: Setup) -> None:
     result = _experiment("forgiving", "Run this experiment", lambda: _forgiving(base), base)
     if result:
         names = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
-        st.plotly_chart(
+        charts.plotly_chart(
             figures.sweep_figure(
                 result["rates"],
                 {names[n]: v for n, v in result["accuracy"].items()},
@@ -630,7 +632,7 @@ def claims_section(setup: Setup) -> None:
     )
     if result:
         history = result["history"]
-        st.plotly_chart(
+        charts.plotly_chart(
             figures.curve_figure(history, [color_of("adam"), color_of("adamw")], metric="accuracy"),
             key=STATE.key("chart:claim2"),
         )
@@ -661,7 +663,7 @@ def claims_section(setup: Setup) -> None:
             "constant η": result["histories"]["constant"].train_loss[:, 0],
             "with warmup": result["histories"]["warmup"].train_loss[:, 0],
         }
-        st.plotly_chart(
+        charts.plotly_chart(
             figures.loss_pair_figure(
                 curves,
                 {"constant η": "#c53030", "with warmup": "#2f855a"},
@@ -683,7 +685,7 @@ def claims_section(setup: Setup) -> None:
     if result:
         sizes = sorted(result["histories"])
         shades = ("#c53030", "#dd6b20", "#2b6cb0")
-        st.plotly_chart(
+        charts.plotly_chart(
             figures.loss_pair_figure(
                 {f"B = {b:,}": result["histories"][b].train_loss[:, 0] for b in sizes},
                 {f"B = {b:,}": c for b, c in zip(sizes, shades, strict=False)},
@@ -701,7 +703,7 @@ def claims_section(setup: Setup) -> None:
     )
     result = _experiment("lion", "Run this experiment", lambda: _lion(base), base)
     if result:
-        st.plotly_chart(
+        charts.plotly_chart(
             figures.sweep_figure(
                 result["rates"],
                 {{"adamw": "AdamW", "lion": "Lion"}[n]: v for n, v in result["val_loss"].items()},

@@ -102,7 +102,8 @@ def loss_curve_figure(
         positive = all_values[np.isfinite(all_values) & (all_values > 0)]
         floor = float(positive.min()) * 1e-2 if positive.size else 1e-12
         floor = max(floor, 1e-300)
-    for run, losses in zip(runs, cut, strict=True):
+    for order, (run, losses) in enumerate(zip(runs, cut, strict=True)):
+        dash, symbol = palette.series_style(order)  # told apart by more than colour
         idx = thin(len(losses), max_points)
         ys = losses[idx]
         if use_log and floor is not None:
@@ -113,8 +114,8 @@ def loss_curve_figure(
                 y=ys.astype(np.float32) if np.all(np.abs(ys[np.isfinite(ys)]) < 3e38) else ys,
                 # One point (a run not yet stepped) would be an invisible line: draw a dot.
                 mode="lines" if len(idx) > 1 else "markers",
-                line={"color": run.color, "width": 2},
-                marker={"color": run.color, "size": 7},
+                line={"color": run.color, "width": 2, "dash": dash},
+                marker={"color": run.color, "size": 7, "symbol": symbol},
                 name=run.label,
                 hovertemplate=f"{run.label}<br>step %{{x}}<br>loss %{{y:.4g}}<extra></extra>",
             )

@@ -321,12 +321,14 @@ def landscape_figure(
 
     moving: list[int] = []
     diverged_labels = 0  # labels already placed (each further one sits a row lower)
-    for trace in trajectories:
+    for order, trace in enumerate(trajectories):
         last = trace.last_index
         path = np.asarray(trace.path, dtype=np.float64)[: last + 1]
         idx = thin(len(path), max_path_points)
         pts = path[idx]
-        line_style = {"color": trace.color, "width": 2}
+        # Dash and marker differ per run as well as colour (colour-blind learners).
+        dash, symbol = palette.series_style(order)
+        line_style = {"color": trace.color, "width": 2, **({} if is3d else {"dash": dash})}
         if is3d:
             z = f32(trace.losses)[idx]
             fig.add_trace(
@@ -364,7 +366,7 @@ def landscape_figure(
                     y=f32(pts[:, 1]),
                     mode="lines+markers",
                     line=line_style,
-                    marker={"size": 4, "color": trace.color},
+                    marker={"size": 4, "color": trace.color, "symbol": symbol},
                     opacity=0.6,
                     name=trace.label,
                     legendgroup=trace.label,
@@ -381,6 +383,7 @@ def landscape_figure(
                     marker={
                         "size": 15,
                         "color": trace.color,
+                        "symbol": symbol,
                         "line": {"width": 2, "color": "#ffffff"},
                     },
                     name=trace.label,
