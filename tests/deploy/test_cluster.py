@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -40,7 +41,11 @@ def cluster(tmp_path_factory):
 
 
 def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, timeout=300))
+    """Run ``coro`` to completion in its own event loop, on its own thread: a browser test
+    run earlier in the same session (Playwright's sync API) may have left this thread's
+    loop running, and asyncio.run refuses to start inside a running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro, timeout=300)).result()
 
 
 async def arrive(url: str, first: int, count: int) -> list[Learner]:

@@ -118,8 +118,13 @@ DIVERGENCE_BOXES = """() => {
     const size = gd._fullLayout && gd._fullLayout._size;
     if (!size) continue;
     const frame = gd.getBoundingClientRect();
-    const area = {left: frame.left + size.l, top: frame.top + size.t,
-                  right: frame.left + size.l + size.w, bottom: frame.top + size.t + size.h};
+    // A chart with a slider inside (layout.meta.sweep) states each value's outcome in a
+    // line above its map, by design: that line must lie inside the figure, not clipped.
+    const sweep = gd.layout && gd.layout.meta && gd.layout.meta.sweep;
+    const area = sweep
+      ? {left: frame.left, top: frame.top, right: frame.right, bottom: frame.bottom}
+      : {left: frame.left + size.l, top: frame.top + size.t,
+         right: frame.left + size.l + size.w, bottom: frame.top + size.t + size.h};
     gd.querySelectorAll('.annotation, .textpoint').forEach(el => {
       if (!(el.textContent || '').includes('diverged at step')) return;
       const box = el.getBoundingClientRect();
