@@ -32,7 +32,13 @@ from kit.plots.base import (
     thin,
 )
 from kit.plots.curves import step_curves_figure
-from kit.plots.landscape import click_grid_trace, landscape_figure, landscape_image, path_hover
+from kit.plots.landscape import (
+    click_grid_trace,
+    landscape_figure,
+    landscape_image,
+    minima_trace,
+    path_hover,
+)
 from kit.plots.series import Arrow, Grid, PathTrace, Point, Series
 
 STEP_COLOR = "#333333"  # the combined Nesterov step, apart from the red gradient arrow
@@ -221,24 +227,8 @@ def paired_landscape_figure(
         if click_grid:
             fig.add_trace(click_grid_trace(bounds, click_grid), **cell)
         if minima:
-            pts = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
             fig.add_trace(
-                go.Scatter(
-                    x=pts[:, 0],
-                    y=pts[:, 1],
-                    mode="markers",
-                    marker={
-                        "symbol": "star",
-                        "size": 16,
-                        "color": palette.MINIMUM_COLOR,
-                        "line": {"width": 1, "color": "#333"},
-                    },
-                    name="minimum",
-                    legendgroup="minimum",
-                    showlegend=first,
-                    unselected=unchanged,
-                    hovertemplate="minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
-                ),
+                minima_trace(minima, legendgroup="minimum", showlegend=first, unselected=unchanged),
                 **cell,
             )
         if start is not None:

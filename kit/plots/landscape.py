@@ -68,6 +68,25 @@ def click_grid_trace(bounds: tuple[Point, Point], n: int = 40) -> go.Scatter:
     )
 
 
+def minima_trace(minima: Sequence[Point], **extra: Any) -> go.Scatter:
+    """The landscape's minima as gold stars on a 2-D map (``extra``: legend group, etc.)."""
+    pts = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
+    return go.Scatter(
+        x=pts[:, 0],
+        y=pts[:, 1],
+        mode="markers",
+        name="minimum",
+        marker={
+            "symbol": "star",
+            "size": 16,
+            "color": palette.MINIMUM_COLOR,
+            "line": {"width": 1, "color": "#333"},
+        },
+        hovertemplate="minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
+        **extra,
+    )
+
+
 def path_hover(trace: PathTrace, idx: np.ndarray) -> dict[str, Any]:
     return {
         "customdata": np.stack([idx, f32(trace.losses)[idx]], axis=-1).astype(np.float32),

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from kit import palette
 from kit.plots.base import AXIS_TITLES, base_layout
-from kit.plots.landscape import landscape_image
+from kit.plots.landscape import landscape_image, minima_trace
 from kit.plots.series import Grid
 from kit.sweeps import SweepRuns
 
@@ -68,22 +68,7 @@ def sweep_map_figure(
     fig = go.Figure()
     fig.add_layout_image(landscape_image(xs, ys, color_z))
     if minima:
-        pts = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
-        fig.add_trace(
-            go.Scatter(
-                x=pts[:, 0],
-                y=pts[:, 1],
-                mode="markers",
-                name="minimum",
-                marker={
-                    "symbol": "star",
-                    "size": 16,
-                    "color": palette.MINIMUM_COLOR,
-                    "line": {"width": 1, "color": "#333"},
-                },
-                hovertemplate="minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
-            )
-        )
+        fig.add_trace(minima_trace(minima))
     fig.add_trace(
         go.Scatter(
             x=[runs.start[0]],
